@@ -1,0 +1,1 @@
+"""fairfront command line and launcher."""
