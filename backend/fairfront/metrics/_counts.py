@@ -28,8 +28,8 @@ def confusion_by_group(
     y = np.asarray(y_true, dtype=np.intp)
     if y_pred.ndim == 1:
         index = (codes * 2 + y) * 2 + np.asarray(y_pred, dtype=np.intp)
-        counts = np.bincount(index, weights=sample_weight, minlength=4 * n_groups)
-        return counts.reshape(1, n_groups, 2, 2).astype(np.float64)
+        flat = np.bincount(index, weights=sample_weight, minlength=4 * n_groups)
+        return flat.reshape(1, n_groups, 2, 2).astype(np.float64)
     n, m = y_pred.shape
     weights = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     cell = codes * 2 + y

@@ -1,0 +1,14 @@
+"""Fairness-aware learners as scikit-learn estimators."""
+
+from ._adafair import AdaFairClassifier
+from ._boosting import FairBoostingClassifier, RoundInfo, fairness_costs, points_from_metrics
+from ._mmm_fair import MMMFairClassifier
+
+__all__ = [
+    "AdaFairClassifier",
+    "FairBoostingClassifier",
+    "MMMFairClassifier",
+    "RoundInfo",
+    "fairness_costs",
+    "points_from_metrics",
+]

@@ -1,0 +1,449 @@
+"""Shared machinery of the fair boosting learners (AdaFair, MMM-Fair).
+
+One round, vectorised over rows:
+
+1. fit a weak learner on the current weights; weighted error e_t; a learner with
+   e_t >= 0.5 is worse than chance and stops the boosting (it never gets a negative
+   weight); alpha_t = learning_rate * ln((1 - e_t) / e_t);
+2. update the partial ensemble's scores on the training and validation rows;
+3. fairness costs from the partial ensemble's per-group rates on the training rows
+   (one ``confusion_by_group`` call per attribute, from the metrics engine);
+4. reweight only the rows the new learner got wrong: w_i *= u_i * exp(alpha_t * conf_i),
+   with conf_i the learner's confidence (its largest class probability); normalise.
+
+After the last round the validation predictions of every partial ensemble are scored
+at once (``evaluate_many``): these are the points of the front over rounds.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.model_selection import train_test_split
+from sklearn.tree import BaseDecisionTree, DecisionTreeClassifier
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ..fronts import mark_front
+from ..metrics import GroupIndex, ManyModelsMetrics, confusion_by_group, evaluate_many, group_rates
+
+__all__ = ["FairBoostingClassifier", "RoundInfo", "fairness_costs", "points_from_metrics"]
+
+log = logging.getLogger(__name__)
+
+_MAX_SEED = np.iinfo(np.int32).max
+_MIN_ERROR = 1e-10
+
+# For each per-group rate that a notion compares: which misclassified rows the cost
+# applies to (their true label; None = any label) and whether the disadvantaged group
+# is the one with the lowest (True) or highest (False) rate.
+_COST_RULES: dict[str, tuple[int | None, bool]] = {
+    "tpr": (1, True),  # missed positives of the group with the lowest TPR
+    "tnr": (0, True),  # false alarms in the group with the lowest TNR
+    "fpr": (0, False),  # the same group, seen as the highest FPR
+    "selection_rate": (1, True),  # missed positives of the least-selected group
+    "accuracy": (None, True),  # any mistake in the least-accurate group
+    "ppv": (0, True),  # false positives of the group with the lowest precision
+}
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    """What one boosting round did, passed to a ``callback`` as it happens."""
+
+    round: int
+    n_rounds: int
+    error: float
+    alpha: float
+    seconds: float
+
+
+def fairness_costs(
+    y: np.ndarray,
+    y_partial: np.ndarray,
+    wrong: np.ndarray,
+    groups: GroupIndex,
+    rates: Sequence[str],
+    weight: float = 1.0,
+) -> np.ndarray:
+    """Per-row cost u_i: 1, or 1 + weight * gap for a mistake that hurts a disadvantaged group.
+
+    For every attribute and every rate, the group with the worst rate of the partial
+    ensemble is disadvantaged, and the mistakes of the new learner that feed that gap
+    cost 1 + weight * the gap (largest minus smallest rate over the attribute's groups;
+    weight 1 is the published rule). A row takes the max over attributes and rates.
+    """
+    cost = np.ones(y.shape[0])
+    for codes, labels in zip(groups.codes, groups.labels, strict=True):
+        if len(labels) < 2:
+            continue
+        per_group = group_rates(confusion_by_group(y, y_partial, codes, len(labels))[0])
+        for rate in rates:
+            values = per_group[rate]
+            if np.isnan(values).sum() > len(values) - 2:
+                continue
+            gap = float(np.nanmax(values) - np.nanmin(values))
+            label, lowest_is_worse = _COST_RULES[rate]
+            worst = int(np.nanargmin(values) if lowest_is_worse else np.nanargmax(values))
+            hit = wrong & (codes == worst)
+            if label is not None:
+                hit &= y == label
+            np.maximum(cost, 1.0 + weight * gap, out=cost, where=hit)
+    return cost
+
+
+def imbalance_costs(
+    y: np.ndarray, y_partial: np.ndarray, wrong: np.ndarray, weight: float
+) -> np.ndarray:
+    """Per-row cost 1 + weight * |TPR - TNR| on the mistakes in the worse-served class.
+
+    Class imbalance treated like a protected attribute whose groups are the two
+    classes: the partial ensemble's lower per-class recall marks the class whose
+    mistakes (of the new learner) cost more.
+    """
+    positives = y == 1
+    tpr = float(y_partial[positives].mean()) if positives.any() else np.nan
+    tnr = float((~y_partial[~positives]).mean()) if (~positives).any() else np.nan
+    cost = np.ones(y.shape[0])
+    if np.isnan(tpr) or np.isnan(tnr) or tpr == tnr:
+        return cost
+    worse = positives if tpr < tnr else ~positives
+    cost[wrong & worse] = 1.0 + weight * abs(tpr - tnr)
+    return cost
+
+
+def points_from_metrics(
+    metrics: ManyModelsMetrics, split: str = "validation"
+) -> list[dict[str, Any]]:
+    """One ``front.json`` point per model (round t = index + 1) with a ``split`` block."""
+    return [
+        {
+            "round": i + 1,
+            "on_front": False,
+            "selected": False,
+            "trivial": bool(metrics.trivial[i]),
+            split: metrics.block(i),
+        }
+        for i in range(metrics.n_models)
+    ]
+
+
+def _validation_split(
+    y: np.ndarray, groups: GroupIndex, size: float, random_state: np.random.RandomState
+) -> tuple[np.ndarray, np.ndarray]:
+    """Train and validation row indices, stratified by label and intersectional group.
+
+    Strata too small to split fall back to the label alone. Returns the same rows twice
+    when the data are too small to hold any out.
+    """
+    n = y.shape[0]
+    rows = np.arange(n)
+    n_val = int(np.floor(size * n))
+    if size <= 0 or n_val < 2 or n - n_val < 2:
+        return rows, rows
+    cells, _ = groups.intersection()
+    strata = cells.astype(np.int64) * 2 + y
+    strata = np.where(np.bincount(strata)[strata] >= 2, strata, -1 - y)
+    _, sizes = np.unique(strata, return_counts=True)
+    stratify: np.ndarray | None = strata
+    if sizes.min() < 2 or min(n_val, n - n_val) < sizes.size:
+        stratify = y if np.bincount(y).min() >= 2 else None
+    train, val = train_test_split(
+        rows, test_size=n_val, stratify=stratify, random_state=random_state
+    )
+    if np.unique(y[train]).size < 2:
+        return rows, rows
+    return np.sort(train), np.sort(val)
+
+
+class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
+    """Base of the fair boosting learners; subclasses set the costs and the choice.
+
+    Binary classification; the positive class is ``classes_[1]`` (encode labels so,
+    e.g. 0/1 with 1 positive). The model predicts with the first ``selected_round_``
+    learners; ``at_round`` gives the same model truncated at any other round.
+    """
+
+    _parameter_constraints: dict[str, list[Any]] = {
+        "estimator": [HasMethods(["fit", "predict_proba"]), None],
+        "n_estimators": [Interval(Integral, 1, 10_000, closed="both")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "validation_size": [Interval(Real, 0, 0.9, closed="both")],
+        "fairness_weight": [Interval(Real, 0, None, closed="left")],
+        "class_balance": [Interval(Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        estimator: Any = None,
+        *,
+        n_estimators: int = 200,
+        learning_rate: float = 1.0,
+        validation_size: float = 0.2,
+        fairness_weight: float = 1.0,
+        class_balance: float = 0.0,
+        random_state: Any = None,
+    ) -> None:
+        self.estimator = estimator
+        self.fairness_weight = fairness_weight
+        self.class_balance = class_balance
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.validation_size = validation_size
+        self.random_state = random_state
+
+    # ----- what subclasses decide -------------------------------------------------
+    def _cost_rates(self) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def _tracked_notions(self) -> tuple[str, ...]:
+        """Notions scored on validation data for every round."""
+        raise NotImplementedError
+
+    def _front_notions(self) -> tuple[str, ...]:
+        """Notions whose violations are objectives of the front."""
+        return self._tracked_notions()
+
+    def _default_estimator(self) -> Any:
+        """The weak learner used when ``estimator`` is None: a decision stump."""
+        return DecisionTreeClassifier(max_depth=1)
+
+    def _check_groups(self, groups: GroupIndex) -> None:
+        """Reject protected attributes the learner cannot handle."""
+
+    def _choose_round(self, metrics: ManyModelsMetrics) -> tuple[int, str]:
+        raise NotImplementedError
+
+    # ----- scikit-learn API -------------------------------------------------------
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        tags.input_tags.sparse = True
+        return tags
+
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        *,
+        sensitive_features: Any = None,
+        sample_weight: Any = None,
+        callback: Callable[[RoundInfo], None] | None = None,
+    ) -> FairBoostingClassifier:
+        """Boost on (X, y); ``sensitive_features``: one column per protected attribute.
+
+        ``callback`` is called after each round with a :class:`RoundInfo` (progress
+        bars, live fronts).
+        """
+        self._validate_params()
+        X, y = validate_data(
+            self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
+        )
+        check_classification_targets(y)
+        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        if self.classes_.shape[0] != 2:
+            raise ValueError(
+                f"{type(self).__name__} is a binary classifier; y has "
+                f"{self.classes_.shape[0]} class(es): {list(self.classes_)[:5]}"
+            )
+        y01 = y_encoded.astype(np.intp)
+        n = y01.shape[0]
+        weight0 = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        groups = (
+            GroupIndex.single(n)
+            if sensitive_features is None
+            else GroupIndex.from_sensitive(sensitive_features, n)
+        )
+        self._check_groups(groups)
+        self.protected_ = groups.attributes
+        self.groups_ = dict(zip(groups.attributes, groups.labels, strict=True))
+        rng = check_random_state(self.random_state)
+
+        train, val = _validation_split(y01, groups, self.validation_size, rng)
+        self.validation_on_training_data_ = train is val
+        if self.validation_on_training_data_ and self.validation_size > 0:
+            log.warning("too few rows to hold out a validation split; choosing on training data")
+        X_fit, X_pred = _tree_layouts(X)
+        X_train_fit, X_train_pred, X_val = X_fit[train], X_pred[train], X_pred[val]
+        y_train, y_val = y01[train], y01[val]
+        groups_train, groups_val = groups.take(train), groups.take(val)
+        weights = weight0[train] / weight0[train].sum()
+
+        base = (
+            clone(self.estimator)
+            if self.estimator is not None
+            else self._default_estimator()
+        )
+        fast_tree = isinstance(base, BaseDecisionTree)
+        seeds = "random_state" in base.get_params()
+        rates = self._cost_rates()
+        score_train = np.zeros(train.shape[0])
+        score_val = np.zeros(val.shape[0])
+        val_votes = np.zeros((val.shape[0], self.n_estimators), dtype=bool)
+        self.estimators_: list[Any] = []
+        alphas: list[float] = []
+        errors: list[float] = []
+        self.stop_reason_ = "all rounds done"
+        self.fit_seconds_ = {"weak_learners": 0.0, "total": 0.0}
+        started = time.perf_counter()
+        for t in range(self.n_estimators):
+            tick = time.perf_counter()
+            learner = clone(base)
+            if seeds:
+                learner.set_params(random_state=rng.randint(_MAX_SEED))
+            if fast_tree:
+                learner.fit(X_train_fit, y_train, sample_weight=weights, check_input=False)
+                proba = learner.predict_proba(X_train_pred, check_input=False)
+            else:
+                learner.fit(X_train_fit, y_train, sample_weight=weights)
+                proba = learner.predict_proba(X_train_pred)
+            self.fit_seconds_["weak_learners"] += time.perf_counter() - tick
+            vote = proba[:, 1] > proba[:, 0]
+            wrong = vote != y_train.astype(bool)
+            error = float(weights[wrong].sum())
+            if error >= 0.5:
+                self.stop_reason_ = (
+                    f"round {t + 1}: weak learner error {error:.3f} >= 0.5 (worse than "
+                    "chance); stopped there"
+                )
+                log.info(self.stop_reason_)
+                break
+            clipped = max(error, _MIN_ERROR)
+            alpha = self.learning_rate * np.log((1 - clipped) / clipped)
+            self.estimators_.append(learner)
+            alphas.append(float(alpha))
+            errors.append(error)
+            score_train += alpha * np.where(vote, 1.0, -1.0)
+            val_vote = _vote(learner, X_val, fast_tree)
+            score_val += alpha * np.where(val_vote, 1.0, -1.0)
+            val_votes[:, t] = score_val > 0
+            perfect = error <= _MIN_ERROR
+            if not perfect:
+                partial = score_train > 0
+                cost = fairness_costs(
+                    y_train, partial, wrong, groups_train, rates, self.fairness_weight
+                )
+                if self.class_balance > 0:
+                    cost *= imbalance_costs(y_train, partial, wrong, self.class_balance)
+                confidence = proba.max(axis=1)
+                weights[wrong] *= cost[wrong] * np.exp(alpha * confidence[wrong])
+                weights /= weights.sum()
+            if callback is not None:
+                seconds = time.perf_counter() - tick
+                callback(RoundInfo(t + 1, self.n_estimators, error, float(alpha), seconds))
+            if perfect:
+                self.stop_reason_ = f"round {t + 1}: the weak learner fits every training row"
+                break
+
+        if not self.estimators_:
+            raise ValueError(
+                "the first weak learner is no better than chance on the training data; "
+                "nothing to boost"
+            )
+        self.fit_seconds_["total"] = time.perf_counter() - started
+        self.n_estimators_ = len(self.estimators_)
+        self.estimator_weights_ = np.asarray(alphas)
+        self.estimator_errors_ = np.asarray(errors)
+        self.validation_metrics_ = evaluate_many(
+            y_val,
+            val_votes[:, : self.n_estimators_],
+            sensitive_features=groups_val,
+            notions=self._tracked_notions(),
+        )
+        self.points_ = points_from_metrics(self.validation_metrics_)
+        mark_front(self.points_, self._front_notions())
+        self.front_rounds_ = [p["round"] for p in self.points_ if p["on_front"]]
+        self.selected_round_, self.selection_reason_ = self._choose_round(self.validation_metrics_)
+        return self
+
+    def at_round(self, round: int) -> FairBoostingClassifier:
+        """This model truncated at ``round`` (1-based), as a new estimator."""
+        check_is_fitted(self)
+        if not 1 <= round <= self.n_estimators_:
+            raise ValueError(
+                f"round {round} does not exist: this model has rounds 1 to {self.n_estimators_}"
+            )
+        truncated = copy.copy(self)
+        truncated.selected_round_ = int(round)
+        truncated.selection_reason_ = f"round {round}, chosen by the caller"
+        return truncated
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Weighted vote of the first ``selected_round_`` learners, scaled to [-1, 1]."""
+        votes = self._votes(X, self.selected_round_)
+        alphas = self.estimator_weights_[: self.selected_round_]
+        return np.asarray(votes @ alphas / alphas.sum())
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Columns for ``classes_``: p(positive) = (1 + decision) / 2."""
+        positive = (1.0 + self.decision_function(X)) / 2.0
+        return np.column_stack([1.0 - positive, positive])
+
+    def predict(self, X: Any) -> np.ndarray:
+        return np.asarray(self.classes_[(self.decision_function(X) > 0).astype(np.intp)])
+
+    def staged_decision_function(self, X: Any) -> Iterator[np.ndarray]:
+        """The decision function after each round 1..n_estimators_."""
+        votes = self._votes(X, self.n_estimators_)
+        scores = np.cumsum(votes * self.estimator_weights_, axis=1)
+        scores /= np.cumsum(self.estimator_weights_)
+        for t in range(self.n_estimators_):
+            yield scores[:, t]
+
+    def staged_predict_proba(self, X: Any) -> Iterator[np.ndarray]:
+        for decision in self.staged_decision_function(X):
+            positive = (1.0 + decision) / 2.0
+            yield np.column_stack([1.0 - positive, positive])
+
+    def staged_predict(self, X: Any) -> Iterator[np.ndarray]:
+        for decision in self.staged_decision_function(X):
+            yield self.classes_[(decision > 0).astype(np.intp)]
+
+    def staged_positive_matrix(self, X: Any) -> np.ndarray:
+        """Boolean n x n_estimators_: does round t's ensemble predict the positive class."""
+        votes = self._votes(X, self.n_estimators_)
+        return np.cumsum(votes * self.estimator_weights_, axis=1) > 0
+
+    # ----- internals --------------------------------------------------------------
+    def _votes(self, X: Any, n_rounds: int) -> np.ndarray:
+        """+1 / -1 votes of the first ``n_rounds`` learners, shape (n, n_rounds)."""
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
+        )
+        _, X_pred = _tree_layouts(X, fit_layout=False)
+        fast = isinstance(self.estimators_[0], BaseDecisionTree)
+        votes = np.empty((X_pred.shape[0], n_rounds))
+        for t in range(n_rounds):
+            votes[:, t] = np.where(_vote(self.estimators_[t], X_pred, fast), 1.0, -1.0)
+        return votes
+
+
+def _vote(learner: Any, X: Any, fast_tree: bool) -> np.ndarray:
+    proba = learner.predict_proba(X, check_input=False) if fast_tree else learner.predict_proba(X)
+    return np.asarray(proba[:, 1] > proba[:, 0])
+
+
+def _tree_layouts(X: Any, fit_layout: bool = True) -> tuple[Any, Any]:
+    """The layouts scikit-learn trees use without copying: float32, CSC to fit, CSR to predict."""
+    if sp.issparse(X):
+        X_pred = sp.csr_matrix(X, dtype=np.float32)
+        X_pred.sort_indices()
+        X_fit = sp.csc_matrix(X_pred) if fit_layout else None
+        if X_fit is not None:
+            X_fit.sort_indices()
+        return X_fit, X_pred
+    dense = np.asarray(X, dtype=np.float32)
+    return (np.asfortranarray(dense) if fit_layout else None), np.ascontiguousarray(dense)
