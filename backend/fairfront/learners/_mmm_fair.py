@@ -114,6 +114,12 @@ class MMMFairClassifier(FairBoostingClassifier):
         return tuple(rates)
 
     def _tracked_notions(self) -> tuple[str, ...]:
+        """The chosen notions, plus the other equalized-odds convention when one is chosen."""
+        notions = self._notion_list()
+        extra = [b for a, b in (("eo", "eo_sum"), ("eo_sum", "eo")) if a in notions]
+        return tuple(dict.fromkeys((*notions, *extra)))
+
+    def _front_notions(self) -> tuple[str, ...]:
         return self._notion_list()
 
     def selection_rule(self) -> SelectionRule:
