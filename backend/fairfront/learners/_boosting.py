@@ -67,6 +67,9 @@ class RoundInfo:
     error: float
     alpha: float
     seconds: float
+    validation: dict[str, Any] | None = None
+    """This round's ``front.json`` validation block (when the learner scores rounds live)."""
+    trivial: bool = False
 
 
 def fairness_costs(
@@ -341,8 +344,24 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
                 weights[wrong] *= cost[wrong] * np.exp(alpha * confidence[wrong])
                 weights /= weights.sum()
             if callback is not None:
+                live = evaluate_many(
+                    y_val,
+                    val_votes[:, t : t + 1],
+                    sensitive_features=groups_val,
+                    notions=self._tracked_notions(),
+                )
                 seconds = time.perf_counter() - tick
-                callback(RoundInfo(t + 1, self.n_estimators, error, float(alpha), seconds))
+                callback(
+                    RoundInfo(
+                        t + 1,
+                        self.n_estimators,
+                        error,
+                        float(alpha),
+                        seconds,
+                        validation=live.block(0),
+                        trivial=bool(live.trivial[0]),
+                    )
+                )
             if perfect:
                 self.stop_reason_ = f"round {t + 1}: the weak learner fits every training row"
                 break
