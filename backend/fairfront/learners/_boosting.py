@@ -157,7 +157,13 @@ def _validation_split(
         return rows, rows
     cells, _ = groups.intersection()
     strata = cells.astype(np.int64) * 2 + y
-    strata = np.where(np.bincount(strata)[strata] >= 2, strata, -1 - y)
+    sizes = np.bincount(strata)
+    # A (group, label) stratum too small to split joins the largest stratum of its label.
+    for label in (0, 1):
+        same_label = np.arange(label, sizes.size, 2)
+        largest = same_label[np.argmax(sizes[same_label])] if same_label.size else label
+        small = (sizes[strata] < 2) & (y == label)
+        strata[small] = largest
     _, sizes = np.unique(strata, return_counts=True)
     stratify: np.ndarray | None = strata
     if sizes.min() < 2 or min(n_val, n - n_val) < sizes.size:
@@ -258,7 +264,8 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
         if self.classes_.shape[0] != 2:
             raise ValueError(
-                f"{type(self).__name__} is a binary classifier; y has "
+                "Only binary classification is supported. "
+                f"{type(self).__name__} needs two classes; y has "
                 f"{self.classes_.shape[0]} class(es): {list(self.classes_)[:5]}"
             )
         y01 = y_encoded.astype(np.intp)
@@ -401,6 +408,7 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Weighted vote of the first ``selected_round_`` learners, scaled to [-1, 1]."""
+        check_is_fitted(self)
         votes = self._votes(X, self.selected_round_)
         alphas = self.estimator_weights_[: self.selected_round_]
         return np.asarray(votes @ alphas / alphas.sum())
@@ -411,10 +419,12 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
         return np.column_stack([1.0 - positive, positive])
 
     def predict(self, X: Any) -> np.ndarray:
+        check_is_fitted(self)
         return np.asarray(self.classes_[(self.decision_function(X) > 0).astype(np.intp)])
 
     def staged_decision_function(self, X: Any) -> Iterator[np.ndarray]:
         """The decision function after each round 1..n_estimators_."""
+        check_is_fitted(self)
         votes = self._votes(X, self.n_estimators_)
         scores = np.cumsum(votes * self.estimator_weights_, axis=1)
         scores /= np.cumsum(self.estimator_weights_)
@@ -432,6 +442,7 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
 
     def staged_positive_matrix(self, X: Any) -> np.ndarray:
         """Boolean n x n_estimators_: does round t's ensemble predict the positive class."""
+        check_is_fitted(self)
         votes = self._votes(X, self.n_estimators_)
         return np.cumsum(votes * self.estimator_weights_, axis=1) > 0
 
@@ -459,6 +470,9 @@ def _tree_layouts(X: Any, fit_layout: bool = True) -> tuple[Any, Any]:
     """The layouts scikit-learn trees use without copying: float32, CSC to fit, CSR to predict."""
     if sp.issparse(X):
         X_pred = sp.csr_matrix(X, dtype=np.float32)
+        # scikit-learn's tree code reads 32-bit indices without checking.
+        X_pred.indices = X_pred.indices.astype(np.int32, copy=False)
+        X_pred.indptr = X_pred.indptr.astype(np.int32, copy=False)
         X_pred.sort_indices()
         X_fit = sp.csc_matrix(X_pred) if fit_layout else None
         if X_fit is not None:
