@@ -31,7 +31,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.model_selection import train_test_split
 from sklearn.tree import BaseDecisionTree, DecisionTreeClassifier
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 
 _MAX_SEED = np.iinfo(np.int32).max
 _MIN_ERROR = 1e-10
+AUTO_STEP = 0.4
+AUTO_MAX = 4.0
 
 # For each per-group rate that a notion compares: which misclassified rows the cost
 # applies to (their true label; None = any label) and whether the disadvantaged group
@@ -104,6 +106,22 @@ def fairness_costs(
                 hit &= y == label
             np.maximum(cost, 1.0 + weight * gap, out=cost, where=hit)
     return cost
+
+
+def largest_gap(
+    y: np.ndarray, y_partial: np.ndarray, groups: GroupIndex, rates: Sequence[str]
+) -> float:
+    """The largest gap between groups, over attributes and rates (NaN when none is defined)."""
+    largest = np.nan
+    for codes, labels in zip(groups.codes, groups.labels, strict=True):
+        if len(labels) < 2:
+            continue
+        per_group = group_rates(confusion_by_group(y, y_partial, codes, len(labels))[0])
+        for rate in rates:
+            values = per_group[rate]
+            if np.isnan(values).sum() <= len(values) - 2:
+                largest = np.fmax(largest, np.nanmax(values) - np.nanmin(values))
+    return float(largest)
 
 
 def imbalance_costs(
@@ -189,7 +207,7 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
         "n_estimators": [Interval(Integral, 1, 10_000, closed="both")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "validation_size": [Interval(Real, 0, 0.9, closed="both")],
-        "fairness_weight": [Interval(Real, 0, None, closed="left")],
+        "fairness_weight": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "class_balance": [Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
     }
@@ -201,7 +219,7 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
         n_estimators: int = 200,
         learning_rate: float = 1.0,
         validation_size: float = 0.2,
-        fairness_weight: float = 1.0,
+        fairness_weight: float | str = 1.0,
         class_balance: float = 0.0,
         random_state: Any = None,
     ) -> None:
@@ -299,6 +317,8 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
         fast_tree = isinstance(base, BaseDecisionTree)
         seeds = "random_state" in base.get_params()
         rates = self._cost_rates()
+        auto = self.fairness_weight == "auto"
+        weight: float | None = None if auto else float(self.fairness_weight)
         score_train = np.zeros(train.shape[0])
         score_val = np.zeros(val.shape[0])
         val_votes = np.zeros((val.shape[0], self.n_estimators), dtype=bool)
@@ -342,9 +362,9 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
             perfect = error <= _MIN_ERROR
             if not perfect:
                 partial = score_train > 0
-                cost = fairness_costs(
-                    y_train, partial, wrong, groups_train, rates, self.fairness_weight
-                )
+                if weight is None:
+                    weight = self._resolve_weight(y_train, partial, groups_train, rates)
+                cost = fairness_costs(y_train, partial, wrong, groups_train, rates, weight)
                 if self.class_balance > 0:
                     cost *= imbalance_costs(y_train, partial, wrong, self.class_balance)
                 confidence = proba.max(axis=1)
@@ -379,6 +399,7 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
                 "nothing to boost"
             )
         self.fit_seconds_["total"] = time.perf_counter() - started
+        self.fairness_weight_ = weight if weight is not None else 1.0
         self.n_estimators_ = len(self.estimators_)
         self.estimator_weights_ = np.asarray(alphas)
         self.estimator_errors_ = np.asarray(errors)
@@ -393,6 +414,20 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
         self.front_rounds_ = [p["round"] for p in self.points_ if p["on_front"]]
         self.selected_round_, self.selection_reason_ = self._choose_round(self.validation_metrics_)
         return self
+
+    def _resolve_weight(
+        self, y: np.ndarray, partial: np.ndarray, groups: GroupIndex, rates: Sequence[str]
+    ) -> float:
+        """``fairness_weight="auto"``: bound the first cost step to 1 + AUTO_STEP.
+
+        w = AUTO_STEP / (largest gap after round 1), clipped to [1, AUTO_MAX]: small
+        gaps (Adult: about 0.1) get a strong push, large ones (COMPAS race: about 0.25)
+        a gentler one, since large steps make the costs swing between groups.
+        """
+        gap = largest_gap(y, partial, groups, rates)
+        if not np.isfinite(gap) or gap <= 0:
+            return AUTO_MAX
+        return float(np.clip(AUTO_STEP / gap, 1.0, AUTO_MAX))
 
     def at_round(self, round: int) -> FairBoostingClassifier:
         """This model truncated at ``round`` (1-based), as a new estimator."""
