@@ -1,0 +1,74 @@
+"""The FastAPI application: services built once at start-up, routers, error mapping."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from ... import __version__
+from ..services.datasets import DatasetsService
+from ..services.jobs import make_executor
+from ..services.runs import RunsService
+from ..settings import Settings, get_settings
+from ..store import Database
+from . import routes_datasets, routes_health, routes_runs
+from .deps import Services
+from .errors import install_error_handlers
+from .limits import BodyLimitMiddleware
+
+log = logging.getLogger(__name__)
+
+# Multipart framing around the file: allow a little over the file limit itself.
+MULTIPART_SLACK = 64 * 1024
+
+
+def build_services(settings: Settings, executor: Any = None) -> Services:
+    settings.models_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.sqlalchemy_url)
+    db.create_all()
+    executor = executor or make_executor(settings.max_jobs, settings.dask_scheduler)
+    runs = RunsService(db, settings, executor)
+    recovered = runs.recover()
+    if recovered:
+        log.warning("marked %d interrupted run(s) as failed", recovered)
+    return Services(
+        settings=settings,
+        db=db,
+        datasets=DatasetsService(db, settings),
+        runs=runs,
+        executor=executor,
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = build_services(settings)
+        app.state.services = services
+        try:
+            yield
+        finally:
+            services.executor.shutdown()
+            services.db.dispose()
+
+    app = FastAPI(
+        title="fairfront",
+        version=__version__,
+        description="Train, compare and choose fair classifiers.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for module in (routes_health, routes_datasets, routes_runs):
+        app.include_router(module.router)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        path="/api/datasets",
+        limit=settings.max_upload_bytes + MULTIPART_SLACK,
+    )
+    return app

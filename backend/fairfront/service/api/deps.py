@@ -1,0 +1,48 @@
+"""Dependencies as ``Annotated`` aliases: routes ask for what they use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from ..services.datasets import DatasetsService
+from ..services.runs import RunsService
+from ..settings import Settings
+from ..store import Database
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    datasets: DatasetsService
+    runs: RunsService
+    executor: Any
+    chat: Any = None
+    explainer: Any = None
+    exports: Any = None
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def get_runs(request: Request) -> RunsService:
+    return get_services(request).runs
+
+
+def get_datasets(request: Request) -> DatasetsService:
+    return get_services(request).datasets
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return get_services(request).settings
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+RunsDep = Annotated[RunsService, Depends(get_runs)]
+DatasetsDep = Annotated[DatasetsService, Depends(get_datasets)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

@@ -1,0 +1,52 @@
+"""The one place where errors become HTTP responses."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from ...datasets import DatasetError
+from ...fronts import ConstraintError, SelectionError
+from ...groups import GroupingError
+from ...training import RunDirectoryError
+from ..errors import ServiceError
+
+log = logging.getLogger(__name__)
+
+
+def _body(detail: str, field: str | None = None) -> dict[str, str | None]:
+    return {"detail": detail, "field": field}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def service_error(_: Request, error: ServiceError) -> JSONResponse:
+        return JSONResponse(_body(error.message, error.field), status_code=error.status_code)
+
+    @app.exception_handler(DatasetError)
+    async def dataset_error(_: Request, error: DatasetError) -> JSONResponse:
+        return JSONResponse(_body(str(error), getattr(error, "column", None)), status_code=422)
+
+    @app.exception_handler(GroupingError)
+    async def grouping_error(_: Request, error: GroupingError) -> JSONResponse:
+        return JSONResponse(_body(str(error), "protected"), status_code=422)
+
+    @app.exception_handler(ConstraintError)
+    async def constraint_error(_: Request, error: ConstraintError) -> JSONResponse:
+        return JSONResponse(_body(str(error), "constraints"), status_code=422)
+
+    @app.exception_handler(SelectionError)
+    async def selection_error(_: Request, error: SelectionError) -> JSONResponse:
+        return JSONResponse(_body(str(error), "rule"), status_code=422)
+
+    @app.exception_handler(RunDirectoryError)
+    async def run_dir_error(_: Request, error: RunDirectoryError) -> JSONResponse:
+        log.warning("run directory problem: %s", error)
+        return JSONResponse(_body("the run's files are missing or damaged"), status_code=409)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error")
+        return JSONResponse(_body("internal error; the server log has the details"), 500)

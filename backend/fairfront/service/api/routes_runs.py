@@ -1,0 +1,149 @@
+"""Runs: create, list, read, cancel, follow (SSE), front, select, points."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from ...fronts import Constraint, SelectionRule
+from ...training import RunSpec
+from ..errors import InvalidRequestError
+from .deps import DatasetsDep, RunsDep
+from .schemas import ErrorBody, FrontPublic, RunCreate, RunPublic, RunsPublic, SelectRequest
+from .schemas import SelectResponse as SelectResponseBody
+
+router = APIRouter(prefix="/api/runs", tags=["runs"])
+
+Responses = dict[int | str, dict[str, Any]]
+NOT_FOUND: Responses = {404: {"model": ErrorBody, "description": "no such run"}}
+INVALID: Responses = {422: {"model": ErrorBody, "description": "invalid input; `field` names it"}}
+CONFLICT: Responses = {409: {"model": ErrorBody, "description": "the run's state forbids this"}}
+FINAL_EVENTS = ("done", "error", "cancelled")
+POLL_SECONDS = 0.1
+
+
+@router.post("", status_code=202, response_model=RunPublic, responses={**INVALID, **NOT_FOUND})
+def create_run(body: RunCreate, runs: RunsDep, datasets: DatasetsDep) -> dict:
+    """Queue a run; returns its id at once. Follow it at ``/api/runs/{id}/events``."""
+    data = datasets.path_for(body.dataset)
+    for text in body.constraints:
+        try:
+            Constraint.parse(text)
+        except ValueError as error:
+            raise InvalidRequestError(str(error), field="constraints") from error
+    spec = RunSpec(
+        data=data,
+        target=body.target,
+        positive=body.positive,
+        protected=body.protected,
+        drop=list(body.drop),
+        learner=body.learner,
+        notions=list(body.notions),
+        rounds=body.rounds,
+        constraints=list(body.constraints),
+        params=body.params.model_dump(exclude_none=True),
+        test_size=body.test_size,
+        random_state=body.seed,
+    )
+    return runs.create(spec, dataset_label=body.dataset)
+
+
+@router.get("", response_model=RunsPublic)
+def list_runs(runs: RunsDep, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict:
+    return {"runs": runs.recent(limit)}
+
+
+@router.get("/{run_id}", response_model=RunPublic, responses=NOT_FOUND)
+def get_run(run_id: str, runs: RunsDep) -> dict:
+    return runs.get(run_id)
+
+
+@router.delete("/{run_id}", response_model=RunPublic, responses={**NOT_FOUND, **CONFLICT})
+def cancel_run(run_id: str, runs: RunsDep) -> dict:
+    """Cancel a queued or running run (a running one stops after its current round)."""
+    return runs.cancel(run_id)
+
+
+@router.get(
+    "/{run_id}/events",
+    responses={
+        **NOT_FOUND,
+        200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"},
+    },
+)
+async def follow_run(
+    run_id: str,
+    runs: RunsDep,
+    request: Request,
+    last_event_id: Annotated[str | None, Header(max_length=20)] = None,
+) -> StreamingResponse:
+    """Every stored event after ``Last-Event-ID``, then new ones as they come: ``started``,
+    one ``round`` per round (the new point and the current front), then ``done``, ``error``
+    or ``cancelled``."""
+    await run_in_threadpool(runs.get, run_id)  # 404 before the stream starts
+    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+
+    async def stream() -> AsyncIterator[bytes]:
+        nonlocal after
+        yield b"retry: 1000\n\n"
+        while True:
+            events = await run_in_threadpool(runs.events, run_id, after)
+            for event in events:
+                after = event["seq"]
+                payload = json.dumps(event["data"], separators=(",", ":"))
+                yield f"id: {event['seq']}\nevent: {event['kind']}\ndata: {payload}\n\n".encode()
+                if event["kind"] in FINAL_EVENTS:
+                    return
+            if await request.is_disconnected():
+                return
+            if not events:
+                await asyncio.sleep(POLL_SECONDS)
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get("/{run_id}/front", response_model=FrontPublic, responses=NOT_FOUND)
+def get_front(run_id: str, runs: RunsDep) -> dict:
+    """The run's points in the ``front.json`` shape (live points while it trains)."""
+    return runs.front(run_id)
+
+
+@router.post(
+    "/{run_id}/select",
+    response_model=SelectResponseBody,
+    responses={**NOT_FOUND, **CONFLICT, **INVALID},
+)
+def select_point(run_id: str, body: SelectRequest, runs: RunsDep) -> dict:
+    """Choose a point: by ``round``, or by constraints (then the best ``maximize``),
+    preference ``weights`` over the objectives, or the knee of the front."""
+    try:
+        if body.round is not None:
+            rule = SelectionRule(kind="round", round=body.round)
+        elif body.constraints or body.kind == "constraints":
+            rule = SelectionRule(
+                kind="constraints",
+                constraints=tuple(Constraint.parse(c) for c in body.constraints),
+                maximize=body.maximize,
+            )
+        elif body.weights is not None or body.kind == "weights":
+            rule = SelectionRule(kind="weights", weights=tuple(body.weights or ()))
+        else:
+            rule = SelectionRule(kind="knee")
+    except ValueError as error:
+        raise InvalidRequestError(str(error), field="rule") from error
+    return runs.select(run_id, rule)
+
+
+@router.get("/{run_id}/points/{round_}", responses={**NOT_FOUND, **CONFLICT})
+def get_point(run_id: str, round_: int, runs: RunsDep) -> dict:
+    return runs.point(run_id, round_)

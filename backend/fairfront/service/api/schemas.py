@@ -1,0 +1,131 @@
+"""Request and response bodies: every string bounded, every number ranged."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ...metrics import NOTIONS
+from ...training import LEARNERS, MAX_ROUNDS
+
+Notion = Literal["dp", "eop", "fpr", "eo", "eo_sum", "acc", "ppv"]
+Learner = Literal["mmm_fair", "adafair"]
+assert set(NOTIONS) == set(get_args(Notion))  # noqa: S101 - keep the two lists in step
+assert set(LEARNERS) == set(get_args(Learner))  # noqa: S101
+
+Name = Field(min_length=1, max_length=200)
+
+
+class ErrorBody(BaseModel):
+    detail: str = Field(max_length=4000)
+    field: str | None = Field(default=None, max_length=200)
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str = Field(max_length=40)
+    database: str = Field(max_length=40)
+    executor: str = Field(max_length=40)
+    llm: bool
+
+
+class LearnerParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    max_depth: int | None = Field(default=None, ge=1, le=8)
+    learning_rate: float | None = Field(default=None, gt=0, le=10)
+    validation_size: float | None = Field(default=None, ge=0.05, le=0.5)
+    fairness_weight: float | None = Field(default=None, ge=0, le=20)
+    class_balance: float | None = Field(default=None, ge=0, le=10)
+
+
+class RunCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    dataset: str = Field(min_length=1, max_length=64, description="built-in name or upload id")
+    target: str | None = Field(default=None, max_length=200)
+    positive: str | None = Field(default=None, max_length=200)
+    protected: list[str] | None = Field(
+        default=None,
+        max_length=10,
+        description="attributes with groups: 'sex', 'race:White', 'age:25,60', 'race:all'",
+    )
+    drop: list[str] = Field(default_factory=list, max_length=500)
+    learner: Learner = "mmm_fair"
+    notions: list[Notion] = Field(default=["eo"], min_length=1, max_length=7)
+    constraints: list[str] = Field(default_factory=list, max_length=10)
+    rounds: int = Field(default=300, ge=1, le=MAX_ROUNDS)
+    params: LearnerParams = Field(default_factory=LearnerParams)
+    test_size: float | None = Field(default=None, ge=0, le=0.5)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+
+
+class RunPublic(BaseModel):
+    id: str = Field(max_length=32)
+    status: Literal["queued", "running", "cancelling", "done", "failed", "cancelled"]
+    spec: dict[str, Any]
+    error: str | None = Field(default=None, max_length=4000)
+    selection: dict[str, Any] | None = None
+    timings: dict[str, Any]
+    created: str | None = Field(default=None, max_length=40)
+    started: str | None = Field(default=None, max_length=40)
+    finished: str | None = Field(default=None, max_length=40)
+
+
+class RunsPublic(BaseModel):
+    runs: list[RunPublic]
+
+
+class SelectRequest(BaseModel):
+    """Choose by ``round``, or by a rule: constraints (+ maximize), weights, or the knee."""
+
+    model_config = ConfigDict(extra="forbid")
+    round: int | None = Field(default=None, ge=1, le=MAX_ROUNDS)
+    kind: Literal["knee", "weights", "constraints", "round"] | None = None
+    constraints: list[str] = Field(default_factory=list, max_length=10)
+    weights: list[float] | None = Field(default=None, max_length=9)
+    maximize: str = Field(default="balanced_accuracy", max_length=40)
+
+
+class SelectResponse(BaseModel):
+    selection: dict[str, Any]
+    point: dict[str, Any]
+
+
+class FrontPublic(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    points: list[dict[str, Any]]
+    notions: list[str]
+    front_rounds: list[int]
+    selection: dict[str, Any] | None = None
+
+
+class DatasetPublic(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    builtin: bool
+
+
+class DatasetsPublic(BaseModel):
+    datasets: list[DatasetPublic]
+
+
+class ExplanationPublic(BaseModel):
+    round: int
+    text: str = Field(max_length=20000)
+    source: Literal["llm", "builtin"]
+    reason: str | None = Field(default=None, max_length=2000)
+    facts: dict[str, Any]
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    session_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    message: str = Field(min_length=1, max_length=4000)
+
+
+class ChatResponse(BaseModel):
+    reply: str = Field(max_length=20000)
+    actions: list[dict[str, Any]]
+    setup: dict[str, Any]
+    run_id: str | None = Field(default=None, max_length=32)

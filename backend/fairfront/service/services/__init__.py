@@ -1,0 +1,1 @@
+"""What the routers call: datasets, runs (jobs), selection, explanation, export, chat."""

@@ -1,0 +1,193 @@
+"""Training jobs: run outside the request, in local processes or on a Dask cluster.
+
+A job trains one run and appends its events (one per round, then ``done``, ``error``
+or ``cancelled``) to the store, so that any number of clients can follow or replay
+them. Jobs write through their own database connection; with SQLite that is the same
+file (WAL mode), with a server database any worker that can reach it.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import traceback
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import func, select
+
+from ...fronts import mark_front
+from ...training import RunSpec, train, write_run
+from ..store import Database, EventRecord, RunRecord
+
+log = logging.getLogger(__name__)
+
+TERMINAL = ("done", "failed", "cancelled")
+ACTIVE = ("queued", "running", "cancelling")
+
+
+class JobCancelled(Exception):
+    """Raised inside a job when its run was cancelled."""
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    run_id: str
+    spec: dict[str, Any]
+    database_url: str
+    run_dir: str
+
+
+@lru_cache(maxsize=4)
+def _database(url: str) -> Database:
+    return Database(url)
+
+
+def append_event(db: Database, run_id: str, kind: str, data: dict[str, Any]) -> int:
+    """Store the run's next event; returns its sequence number (the SSE id)."""
+    with db.session() as session:
+        last = session.scalar(select(func.max(EventRecord.seq)).where(EventRecord.run_id == run_id))
+        seq = (last or 0) + 1
+        session.add(EventRecord(run_id=run_id, seq=seq, kind=kind, data=data))
+    return seq
+
+
+def _status(db: Database, run_id: str) -> str | None:
+    with db.session() as session:
+        return session.scalar(select(RunRecord.status).where(RunRecord.id == run_id))
+
+
+def _update(db: Database, run_id: str, **values: Any) -> None:
+    with db.session() as session:
+        record = session.get(RunRecord, run_id)
+        if record is not None:
+            for key, value in values.items():
+                setattr(record, key, value)
+
+
+def run_job(request: JobRequest) -> str:
+    """Train one run, streaming its points into the store. Runs in a worker."""
+    db = _database(request.database_url)
+    run_id = request.run_id
+    if _status(db, run_id) != "queued":
+        return "skipped"
+    _update(db, run_id, status="running", started=datetime.now(UTC))
+    append_event(db, run_id, "started", {"run_id": run_id})
+    spec = RunSpec.from_dict(request.spec)
+    notions = list(spec.notions)
+    points: list[dict[str, Any]] = []
+
+    def on_round(info: Any) -> None:
+        if _status(db, run_id) == "cancelling":
+            raise JobCancelled
+        point = {
+            "round": info.round,
+            "on_front": False,
+            "selected": False,
+            "trivial": info.trivial,
+            "validation": info.validation,
+        }
+        points.append(point)
+        mark_front(points, notions)
+        append_event(
+            db,
+            run_id,
+            "round",
+            {
+                "point": point,
+                "front": [p["round"] for p in points if p["on_front"]],
+                "round": info.round,
+                "rounds": info.n_rounds,
+            },
+        )
+
+    try:
+        run = train(spec, on_round=on_round)
+        write_run(run, Path(request.run_dir))
+    except JobCancelled:
+        _update(db, run_id, status="cancelled", finished=datetime.now(UTC))
+        append_event(db, run_id, "cancelled", {"message": "the run was cancelled"})
+        return "cancelled"
+    except Exception as error:
+        log.info("run %s failed: %s", run_id, traceback.format_exc())
+        message = str(error)
+        if not isinstance(error, ValueError):
+            message = f"{type(error).__name__}: {message}"
+        _update(db, run_id, status="failed", error=message[:2000], finished=datetime.now(UTC))
+        append_event(db, run_id, "error", {"message": message[:2000]})
+        return "failed"
+    summary = {
+        "selected_round": run.selected_round,
+        "selection": run.selection,
+        "front": [p["round"] for p in run.points if p["on_front"]],
+        "rounds": len(run.points),
+        "seconds": run.seconds,
+    }
+    _update(
+        db,
+        run_id,
+        status="done",
+        selection=run.selection,
+        timings=run.seconds,
+        finished=datetime.now(UTC),
+    )
+    append_event(db, run_id, "done", summary)
+    return "done"
+
+
+def _warm() -> bool:
+    """Import the learners and read the built-in datasets once in a fresh worker."""
+    from ...datasets import load_dataset  # noqa: F401 - the import is the point
+
+    return True
+
+
+class Executor(Protocol):
+    def submit(self, request: JobRequest) -> Future[Any] | Any: ...
+
+    def shutdown(self) -> None: ...
+
+
+class LocalExecutor:
+    """At most ``max_jobs`` runs at once in worker processes; the rest wait in line."""
+
+    def __init__(self, max_jobs: int) -> None:
+        context = multiprocessing.get_context("forkserver")
+        self._pool = ProcessPoolExecutor(max_workers=max_jobs, mp_context=context)
+        for _ in range(max_jobs):
+            self._pool.submit(_warm)
+
+    def submit(self, request: JobRequest) -> Future[Any]:
+        return self._pool.submit(run_job, request)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+class DaskExecutor:
+    """Sends jobs to a Dask cluster (``FAIRFRONT_DASK_SCHEDULER``)."""
+
+    def __init__(self, address: str) -> None:
+        from distributed import Client
+
+        self._client = Client(address, set_as_default=False)
+
+    def submit(self, request: JobRequest) -> Any:
+        return self._client.submit(run_job, request, pure=False, key=f"fairfront-{request.run_id}")
+
+    def shutdown(self) -> None:
+        self._client.close()
+
+
+def make_executor(max_jobs: int, dask_scheduler: str | None) -> Executor:
+    if dask_scheduler:
+        return DaskExecutor(dask_scheduler)
+    return LocalExecutor(max_jobs)
+
+
+Cancel = Callable[[], bool]
