@@ -105,6 +105,14 @@ def fairness_costs(
             if label is not None:
                 hit &= y == label
             np.maximum(cost, 1.0 + weight * gap, out=cost, where=hit)
+            if rate == "selection_rate":
+                # Costs that only ever raise the lowest selection rate ratchet every
+                # group's rate upwards (the lowest group changes as it catches up): the
+                # most-selected group's false positives cost as much, so the gap also
+                # closes from above.
+                top = int(np.nanargmax(values))
+                hit = wrong & (codes == top) & (y == 0)
+                np.maximum(cost, 1.0 + weight * gap, out=cost, where=hit)
     return cost
 
 
