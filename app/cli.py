@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from fairfront.datasets import DatasetError, list_datasets, load_dataset
+from fairfront.export import write_export
 from fairfront.fronts import ConstraintError, SelectionError
 from fairfront.groups import GroupingError
 from fairfront.learners import RoundInfo
@@ -77,7 +78,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     if out.exists() and any(out.iterdir()) and not args.force:
         raise ValueError(f"{str(out)!r} is not empty; choose another --out or pass --force")
     params: dict[str, Any] = {}
-    for name in ("max_depth", "learning_rate", "validation_size", "fairness_weight", "class_balance"):
+    for name in (
+        "max_depth",
+        "learning_rate",
+        "validation_size",
+        "fairness_weight",
+        "class_balance",
+    ):
         value = getattr(args, name)
         if value is not None:
             params[name] = value
@@ -108,8 +115,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(front_table(front, all_points=args.all_points))
         print(_legend(front))
         print(f"selected round {run.selected_round}: {run.selection['reason']}")
-        print(f"wrote {out / 'front.json'} ({len(front['points'])} points, "
-              f"{len(front['front_rounds'])} on the front) in {sum(run.seconds.values()):.1f} s")
+        print(
+            f"wrote {out / 'front.json'} ({len(front['points'])} points, "
+            f"{len(front['front_rounds'])} on the front) in {sum(run.seconds.values()):.1f} s"
+        )
     return 0
 
 
@@ -177,7 +186,12 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         if report.intersectional is not None:
             cells = report.intersectional
             rows.append(
-                (notion, "intersectional", _fmt(cells.differences[notion]), _fmt(cells.ratios[notion]))
+                (
+                    notion,
+                    "intersectional",
+                    _fmt(cells.differences[notion]),
+                    _fmt(cells.ratios[notion]),
+                )
             )
     for row in rows:
         print("  ".join(str(c).ljust(16) for c in row))
@@ -197,16 +211,15 @@ def _read_predictions(path: Path, column: str | None, n_rows: int, data: Any) ->
     if column is None:
         if frame.shape[1] != 1:
             raise ValueError(
-                f"{path.name!r} has {frame.shape[1]} columns ({', '.join(map(str, frame.columns))}); "
+                f"{path.name!r} has {frame.shape[1]} columns "
+                f"({', '.join(map(str, frame.columns))}); "
                 "name the predictions with --column"
             )
         column = str(frame.columns[0])
     if column not in frame.columns:
         raise ValueError(f"column {column!r} is not in {path.name!r}")
     if len(frame) != n_rows:
-        raise ValueError(
-            f"{path.name!r} has {len(frame)} predictions; the split has {n_rows} rows"
-        )
+        raise ValueError(f"{path.name!r} has {len(frame)} predictions; the split has {n_rows} rows")
     values = frame[column].astype(str).str.strip().str.rstrip(".")
     positive, negative = str(data.positive), str(data.negative)
     allowed = {positive, negative, "1", "0", "1.0", "0.0", "True", "False"}
@@ -218,9 +231,31 @@ def _read_predictions(path: Path, column: str | None, n_rows: int, data: Any) ->
     return values.isin([positive, "1", "1.0", "True"]).to_numpy().astype(np.int64)
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    exported = write_export(Path(args.dir), Path(args.out), round=args.round)
+    card = exported.card
+    selection = card["selection"]
+    parity = card["parity"]
+    print(
+        f"wrote {exported.onnx} (round {selection['exported_round']} of "
+        f"{card['learner'].get('rounds_fitted')}; {selection['note']}; sha256 "
+        f"{card['model']['sha256'][:16]}...)"
+    )
+    print(f"wrote {exported.card_json} and {exported.card_markdown}")
+    if parity.get("checked"):
+        print(
+            f"onnxruntime vs Python on {parity['rows']} test rows: label agreement "
+            f"{parity['label_agreement']:.6f}, max |probability difference| "
+            f"{parity['max_abs_probability_difference']:.2g}"
+        )
+    return 0
+
+
 def _data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--data", required=True, help=f"a built-in dataset ({', '.join(list_datasets())}) or a CSV path"
+        "--data",
+        required=True,
+        help=f"a built-in dataset ({', '.join(list_datasets())}) or a CSV path",
     )
     parser.add_argument("--target", help="target column (CSV)")
     parser.add_argument("--positive", help="the positive class, as written in the target column")
@@ -280,6 +315,20 @@ def build_parser() -> argparse.ArgumentParser:
     me.add_argument("--min-group-size", type=int, default=30)
     me.add_argument("--json", help="also write the full report as JSON")
     me.set_defaults(handler=cmd_metrics)
+
+    ex = commands.add_parser(
+        "export", help="write a run's model as one ONNX graph with its model card"
+    )
+    ex.add_argument("dir", help="run directory written by `fairfront train`")
+    ex.add_argument(
+        "--round", type=int, default=None, help="round to export (default: the selected one)"
+    )
+    ex.add_argument(
+        "--out",
+        required=True,
+        help="ONNX file to write (e.g. model.onnx); model.card.json and model.card.md go beside it",
+    )
+    ex.set_defaults(handler=cmd_export)
     return parser
 
 

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+
 from fairfront.groups import (
     MISSING_LABEL,
     GroupingError,
