@@ -275,6 +275,15 @@ def _data_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def cmd_api(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from fairfront.service.api import create_app
+
+    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fairfront", description="Train, compare and audit fair classifiers."
@@ -329,6 +338,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="ONNX file to write (e.g. model.onnx); model.card.json and model.card.md go beside it",
     )
     ex.set_defaults(handler=cmd_export)
+
+    api = commands.add_parser("api", help="start the web service (FastAPI, uvicorn)")
+    api.add_argument("--host", default="127.0.0.1")
+    api.add_argument("--port", type=int, default=8000)
+    api.set_defaults(handler=cmd_api)
     return parser
 
 

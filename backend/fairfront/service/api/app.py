@@ -11,11 +11,12 @@ from fastapi import FastAPI
 
 from ... import __version__
 from ..services.datasets import DatasetsService
+from ..services.exports import ExportsService
 from ..services.jobs import make_executor
 from ..services.runs import RunsService
 from ..settings import Settings, get_settings
 from ..store import Database
-from . import routes_datasets, routes_health, routes_runs
+from . import routes_datasets, routes_health, routes_points, routes_runs
 from .deps import Services
 from .errors import install_error_handlers
 from .limits import BodyLimitMiddleware
@@ -41,6 +42,7 @@ def build_services(settings: Settings, executor: Any = None) -> Services:
         datasets=DatasetsService(db, settings),
         runs=runs,
         executor=executor,
+        exports=ExportsService(runs),
     )
 
 
@@ -64,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (routes_health, routes_datasets, routes_runs):
+    for module in (routes_health, routes_datasets, routes_runs, routes_points):
         app.include_router(module.router)
     app.add_middleware(
         BodyLimitMiddleware,

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from ..services.datasets import DatasetsService
+from ..services.exports import ExportsService
 from ..services.runs import RunsService
 from ..settings import Settings
 from ..store import Database
@@ -20,9 +21,9 @@ class Services:
     datasets: DatasetsService
     runs: RunsService
     executor: Any
+    exports: ExportsService
     chat: Any = None
     explainer: Any = None
-    exports: Any = None
 
 
 def get_services(request: Request) -> Services:
