@@ -101,6 +101,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         params=params,
         test_size=args.test_size,
         random_state=args.seed,
+        baseline=not args.no_baseline,
     )
     progress = _progress_bar(args.rounds, quiet=args.quiet)
     try:
@@ -115,6 +116,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(front_table(front, all_points=args.all_points))
         print(_legend(front))
         print(f"selected round {run.selected_round}: {run.selection['reason']}")
+        if run.baseline is not None:
+            split = "test" if "test" in run.baseline else "validation"
+            block = run.baseline[split]
+            worst = ", ".join(f"{n} {_fmt(block[n]['value']).strip()}" for n in front["notions"])
+            print(
+                f"baseline ({run.baseline['description']}), {split}: balanced accuracy "
+                f"{_fmt(block['balanced_accuracy']).strip()}, {worst}"
+            )
         print(
             f"wrote {out / 'front.json'} ({len(front['points'])} points, "
             f"{len(front['front_rounds'])} on the front) in {sum(run.seconds.values()):.1f} s"
@@ -309,6 +318,11 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--fairness-weight", type=float, dest="fairness_weight")
     tr.add_argument("--class-balance", type=float, dest="class_balance")
     tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument(
+        "--no-baseline",
+        action="store_true",
+        help="skip the unconstrained baseline (the same learner without fairness costs)",
+    )
     tr.add_argument("--out", required=True, help="run directory to write")
     tr.add_argument("--force", action="store_true", help="write into a non-empty --out")
     tr.add_argument("--all-points", action="store_true", help="print every round")

@@ -20,7 +20,9 @@ from pydantic import (
     model_validator,
 )
 
+from fairfront.datasets import Dataset
 from fairfront.fronts import KNOWN_NOTIONS, Constraint, SelectionRule
+from fairfront.groups import ProtectedAttribute
 from fairfront.metrics import NOTIONS
 from fairfront.training import ADAFAIR_NOTIONS, MAX_ROUNDS, RunSpec
 
@@ -133,6 +135,8 @@ class SetProtected(BaseModel):
     @field_validator("attributes")
     @classmethod
     def _columns_once(cls, attributes: list[str]) -> list[str]:
+        for text in attributes:
+            ProtectedAttribute.parse(text)  # the syntax; columns are checked against data later
         columns = [a.partition(":")[0].strip() for a in attributes]
         _unique(columns, "protected columns")
         return attributes
@@ -343,8 +347,11 @@ class Setup(BaseModel):
         """The notions a run would use (``["eo"]`` when none are chosen)."""
         return list(self.notions) or ["eo"]
 
-    def problems(self) -> list[str]:
-        """What stops this set-up from training, in words (empty when it can train)."""
+    def problems(self, info: DatasetInfo | None = None) -> list[str]:
+        """What stops this set-up from training, in words (empty when it can train).
+
+        ``info`` (the chosen dataset's) lets it count default protected attributes.
+        """
         out: list[str] = []
         if self.dataset is None:
             out.append("no dataset is chosen yet")
@@ -357,8 +364,14 @@ class Setup(BaseModel):
                 )
             if self.constraints:
                 out.append("AdaFair takes no constraints; use mmm_fair for constraints")
-            if self.protected is not None and len(self.protected) != 1:
-                out.append("AdaFair handles one protected attribute")
+            protected = self.protected
+            if protected is None and info is not None:
+                protected = info.protected
+            if protected is not None and len(protected) != 1:
+                out.append(
+                    f"AdaFair handles one protected attribute, not {len(protected)} "
+                    f"({', '.join(protected)}); protect one, or use mmm_fair"
+                )
         return out
 
     def run_spec(self) -> RunSpec:
@@ -381,16 +394,14 @@ class DatasetInfo(BaseModel):
     """What the parser may know about one dataset (never its rows)."""
 
     model_config = _STRICT
-    columns: list[Annotated[str, StringConstraints(max_length=NAME_MAX)]] = Field(
-        max_length=2000
-    )
+    columns: list[Annotated[str, StringConstraints(max_length=NAME_MAX)]] = Field(max_length=2000)
     target: Name
     positive: Name
     protected: list[Name] = Field(default_factory=list, max_length=50)
     builtin: bool = Field(default=False, description="built-ins have a fixed target column")
 
     @classmethod
-    def from_dataset(cls, dataset: Any, *, builtin: bool = False) -> DatasetInfo:
+    def from_dataset(cls, dataset: Dataset, *, builtin: bool = False) -> DatasetInfo:
         """From a loaded :class:`~fairfront.datasets.Dataset`."""
         columns = [str(c) for c in dataset.X.columns]
         if dataset.target not in columns:
@@ -464,9 +475,7 @@ def apply(setup: Setup, intent: BaseModel) -> Setup:
     if isinstance(intent, SetProtected):
         columns = {a.partition(":")[0].strip() for a in intent.attributes}
         kept = [c for c in setup.constraints if _attribute_of(c) in columns | {None}]
-        return setup.model_copy(
-            update={"protected": list(intent.attributes), "constraints": kept}
-        )
+        return setup.model_copy(update={"protected": list(intent.attributes), "constraints": kept})
     if isinstance(intent, ChooseLearner):
         return setup.model_copy(update={"learner": intent.learner})
     if isinstance(intent, SetNotions):
@@ -512,9 +521,7 @@ def describe_setup(setup: Setup, datasets: Mapping[str, DatasetInfo] | None = No
     else:
         lines.append("Constraints: none (the knee of the front is chosen).")
     lines.append(f"Rounds: {setup.rounds}.")
-    problems = setup.problems()
+    problems = setup.problems(info)
     if problems:
         lines.append("Before training: " + "; ".join(problems) + ".")
     return "\n".join(lines)
-
-

@@ -1,0 +1,122 @@
+"""Explanations of a point: a fact sheet from the run's stored numbers, then words.
+
+The fact sheet reads the point from ``front.json`` and the by-group test rates from
+the model at that round (the same engine as everywhere); the built-in explainer or a
+configured LLM writes the text, and an LLM answer with a number not on the sheet is
+replaced by the built-in text.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import openai
+
+from ...datasets import load_dataset
+from ...metrics import evaluate
+from ...training import RunSpec, load_model, read_front, read_run
+from ..explain import (
+    FactSheet,
+    LLMExplainer,
+    build_fact_sheet,
+    by_group_from_report,
+    explain,
+    front_neighbours,
+)
+from ..settings import Settings
+from .runs import RunsService
+
+
+def make_llm_client(settings: Settings) -> openai.OpenAI | None:
+    """The OpenAI-compatible client when an LLM is configured (no retries of its own)."""
+    if not settings.llm_configured:
+        return None
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "unused"
+    return openai.OpenAI(
+        base_url=settings.llm_base_url, api_key=key, max_retries=0, timeout=settings.llm_timeout
+    )
+
+
+class ExplanationsService:
+    def __init__(self, runs: RunsService, settings: Settings) -> None:
+        self.runs = runs
+        self.settings = settings
+        client = make_llm_client(settings)
+        self.llm = (
+            LLMExplainer(
+                client, settings.llm_model or "", settings.llm_timeout, settings.llm_retries
+            )
+            if client is not None
+            else None
+        )
+        self._lock = threading.Lock()
+
+    def facts(self, run_id: str, round_: int) -> FactSheet:
+        """The fact sheet of that point; computed once and kept beside the run."""
+        point = self.runs.point(run_id, round_)
+        run_dir = self.runs.run_dir(run_id)
+        cache = run_dir / "explanations" / f"facts-round-{round_}.json"
+        if cache.is_file():
+            return FactSheet.model_validate_json(cache.read_text(encoding="utf-8"))
+        with self._lock:
+            front = read_front(run_dir)
+            run = read_run(run_dir)
+            spec = RunSpec.from_dict(run["spec"])
+            by_group: dict[str, Any] = {}
+            overall = None
+            data = load_dataset(
+                spec.data,
+                target=spec.target,
+                positive=spec.positive,
+                protected=spec.protected,
+                drop=spec.drop,
+                test_size=spec.test_size,
+                random_state=spec.random_state,
+            )
+            if data.X_test is not None and data.y_test is not None:
+                model = load_model(run_dir)
+                learner = model.named_steps["learner"].at_round(round_)
+                predictions = learner.predict(
+                    model.named_steps["preprocess"].transform(data.X_test)
+                )
+                report = evaluate(
+                    data.y_test,
+                    predictions,
+                    sensitive_features=data.sensitive_test,
+                    notions=front["notions"],
+                )
+                by_group = by_group_from_report(report)
+                overall = report.overall
+            facts = build_fact_sheet(
+                dataset=run["dataset"]["name"],
+                target=data.target,
+                positive=data.positive,
+                protected=[
+                    {"column": p["column"], "groups": sorted(data.sensitive[p["column"]].unique())}
+                    for p in run["dataset"]["protected"]
+                ],
+                learner=spec.learner,
+                notions=front["notions"],
+                constraints=spec.constraints,
+                point=point,
+                by_group=by_group,
+                neighbours=front_neighbours(front["points"], round_),
+                baseline=front.get("baseline"),
+                overall=overall,
+            )
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_text(facts.model_dump_json(), encoding="utf-8")
+            return facts
+
+    def explain(self, run_id: str, round_: int) -> dict[str, Any]:
+        facts = self.facts(run_id, round_)
+        explanation = explain(facts, self.llm)
+        return {
+            "round": round_,
+            "text": explanation.text,
+            "source": explanation.source,
+            "reason": explanation.reason,
+            "facts": json.loads(facts.model_dump_json()),
+        }
