@@ -10,13 +10,15 @@ from typing import Any
 from fastapi import FastAPI
 
 from ... import __version__
+from ..services.chat import ChatService
 from ..services.datasets import DatasetsService
+from ..services.explanations import ExplanationsService
 from ..services.exports import ExportsService
 from ..services.jobs import make_executor
 from ..services.runs import RunsService
 from ..settings import Settings, get_settings
 from ..store import Database
-from . import routes_datasets, routes_health, routes_points, routes_runs
+from . import routes_chat, routes_datasets, routes_health, routes_points, routes_runs
 from .deps import Services
 from .errors import install_error_handlers
 from .limits import BodyLimitMiddleware
@@ -36,13 +38,18 @@ def build_services(settings: Settings, executor: Any = None) -> Services:
     recovered = runs.recover()
     if recovered:
         log.warning("marked %d interrupted run(s) as failed", recovered)
+    datasets = DatasetsService(db, settings)
+    exports = ExportsService(runs)
+    explanations = ExplanationsService(runs, settings)
     return Services(
         settings=settings,
         db=db,
-        datasets=DatasetsService(db, settings),
+        datasets=datasets,
         runs=runs,
         executor=executor,
-        exports=ExportsService(runs),
+        exports=exports,
+        explanations=explanations,
+        chat=ChatService(db, settings, datasets, runs, explanations, exports),
     )
 
 
@@ -66,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (routes_health, routes_datasets, routes_runs, routes_points):
+    for module in (routes_health, routes_datasets, routes_runs, routes_points, routes_chat):
         app.include_router(module.router)
     app.add_middleware(
         BodyLimitMiddleware,

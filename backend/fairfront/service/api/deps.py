@@ -7,7 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from ..services.chat import ChatService
 from ..services.datasets import DatasetsService
+from ..services.explanations import ExplanationsService
 from ..services.exports import ExportsService
 from ..services.runs import RunsService
 from ..settings import Settings
@@ -22,8 +24,8 @@ class Services:
     runs: RunsService
     executor: Any
     exports: ExportsService
-    chat: Any = None
-    explainer: Any = None
+    explanations: ExplanationsService
+    chat: ChatService
 
 
 def get_services(request: Request) -> Services:

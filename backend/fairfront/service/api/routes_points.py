@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, PlainTextResponse
 
 from .deps import ServicesDep
-from .schemas import ErrorBody
+from .schemas import ErrorBody, ExplanationPublic
 
 router = APIRouter(prefix="/api/runs/{run_id}/points/{round_}", tags=["points"])
 
@@ -49,3 +49,10 @@ async def model_card(
     if format == "markdown":
         return PlainTextResponse(card_md.read_text(encoding="utf-8"), media_type="text/markdown")
     return await run_in_threadpool(services.exports.card, run_id, round_)
+
+
+@router.get("/explanation", response_model=ExplanationPublic, responses=RESPONSES)
+async def explanation(run_id: str, round_: int, services: ServicesDep) -> dict:
+    """This trade-off in plain language, from a fact sheet of the point's numbers (by the
+    configured LLM when its answer uses only those numbers, else the built-in explainer)."""
+    return await run_in_threadpool(services.explanations.explain, run_id, round_)

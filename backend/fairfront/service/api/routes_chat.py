@@ -1,0 +1,22 @@
+"""Chat: one message in, the reply and the actions taken out."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+
+from .deps import ServicesDep
+from .schemas import ChatRequest, ChatResponse, ErrorBody
+
+router = APIRouter(prefix="/api/chat", tags=["chat"])
+
+
+@router.post(
+    "",
+    response_model=ChatResponse,
+    responses={422: {"model": ErrorBody, "description": "a bad session id or message"}},
+)
+async def chat(body: ChatRequest, services: ServicesDep) -> dict:
+    """Understand a message (deterministically, or through the configured LLM's function
+    calls), change the session's set-up or act on it, and say what happened."""
+    return await run_in_threadpool(services.chat.handle, body.session_id, body.message)
