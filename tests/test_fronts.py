@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from fairfront.fronts import (
-    KNOWN_NOTIONS,
     Constraint,
     ConstraintError,
     NoEligiblePointError,
@@ -657,8 +656,3 @@ def test_rule_validation() -> None:
 def test_selection_to_dict() -> None:
     s = Selection(index=0, round=3, rule=SelectionRule("knee"), reason="because")
     assert json.loads(json.dumps(s.to_dict()))["rule"]["kind"] == "knee"
-
-
-def test_known_notions_match_the_metrics_engine() -> None:
-    metrics = pytest.importorskip("fairfront.metrics")
-    assert set(KNOWN_NOTIONS) == set(metrics.NOTIONS)

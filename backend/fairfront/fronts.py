@@ -27,6 +27,8 @@ from typing import Any, Literal, TypeVar, cast
 import numpy as np
 import numpy.typing as npt
 
+from .metrics import NOTIONS
+
 __all__ = [
     "KNOWN_NOTIONS",
     "PERFORMANCE_METRICS",
@@ -49,8 +51,8 @@ __all__ = [
     "select_by_weights",
 ]
 
-KNOWN_NOTIONS: tuple[str, ...] = ("dp", "eop", "fpr", "eo", "eo_sum", "acc", "ppv")
-"""Fairness notions a point may carry (same names as ``fairfront.metrics.NOTIONS``)."""
+KNOWN_NOTIONS: tuple[str, ...] = tuple(NOTIONS)
+"""Fairness notions a point may carry: the metrics engine's."""
 
 PERFORMANCE_METRICS: tuple[str, ...] = ("accuracy", "balanced_accuracy")
 """Performance metrics a point carries (higher is better)."""
