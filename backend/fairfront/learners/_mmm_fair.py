@@ -42,7 +42,7 @@ class MMMFairClassifier(FairBoostingClassifier):
     - else the knee of the front.
 
     Trivial rounds (one class for almost every row) and rounds with undefined figures
-    are never chosen. The base learner is any scikit-learn tree (default depth 3).
+    are never chosen. The base learner is any scikit-learn tree (default depth 2).
 
     Two knobs go beyond the published rule, and default to what worked on Adult with
     sex, race and age protected (five seeds, test split; see the benchmark):
@@ -76,7 +76,7 @@ class MMMFairClassifier(FairBoostingClassifier):
         n_estimators: int = 300,
         learning_rate: float = 1.0,
         notions: Sequence[str] | str = ("eo",),
-        max_depth: int = 3,
+        max_depth: int = 2,
         constraints: Sequence[str | Constraint] | None = None,
         weights: Sequence[float] | None = None,
         maximize: str = "balanced_accuracy",
