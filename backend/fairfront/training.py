@@ -98,6 +98,14 @@ def build_learner(spec: RunSpec) -> FairBoostingClassifier:
     for notion in spec.notions:
         get_notion(notion)
     params = dict(spec.params)
+    learner_class = AdaFairClassifier if spec.learner == "adafair" else MMMFairClassifier
+    accepted = learner_class().get_params()
+    unknown = sorted(set(params) - set(accepted))
+    if unknown:
+        raise ValueError(
+            f"{spec.learner} has no parameter {', '.join(unknown)}; it takes "
+            f"{', '.join(sorted(set(accepted) - {'n_estimators', 'random_state', 'estimator'}))}"
+        )
     if spec.learner == "adafair":
         if len(spec.notions) != 1 or spec.notions[0] not in ADAFAIR_NOTIONS:
             raise ValueError(

@@ -13,6 +13,12 @@ from pathlib import Path
 from fairfront.datasets._builtin import default_protected, list_datasets, load_builtin
 from fairfront.datasets._csv import load_csv
 from fairfront.datasets._dataset import DEFAULT_TEST_SIZE, MIN_ROWS, Dataset
+from fairfront.datasets._multitask import (
+    MULTITASK_VIEWS,
+    MultiTaskDataset,
+    SingleClassTaskError,
+    load_multitask,
+)
 from fairfront.datasets._preprocess import make_preprocessor, prepare_for_onnx
 from fairfront.datasets.errors import (
     ConstantProtectedError,
@@ -35,6 +41,7 @@ from fairfront.groups import ProtectedAttribute
 __all__ = [
     "DEFAULT_TEST_SIZE",
     "MIN_ROWS",
+    "MULTITASK_VIEWS",
     "CSVReadError",
     "ConstantProtectedError",
     "Dataset",
@@ -42,10 +49,12 @@ __all__ = [
     "InvalidOptionError",
     "MissingColumnError",
     "MostlyMissingColumnError",
+    "MultiTaskDataset",
     "NoFeaturesError",
     "PositiveClassRequiredError",
     "ProtectedAttribute",
     "ProtectedAttributeError",
+    "SingleClassTaskError",
     "TargetNotBinaryError",
     "TooFewRowsError",
     "UnknownDatasetError",
@@ -55,6 +64,7 @@ __all__ = [
     "list_datasets",
     "load_csv",
     "load_dataset",
+    "load_multitask",
     "make_preprocessor",
     "prepare_for_onnx",
 ]

@@ -53,12 +53,13 @@ def build_services(settings: Settings, executor: Any = None) -> Services:
     )
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, executor: Any = None) -> FastAPI:
+    """The app; ``executor`` replaces the job executor the settings would make."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services = build_services(settings)
+        services = build_services(settings, executor)
         app.state.services = services
         try:
             yield
@@ -79,5 +80,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodyLimitMiddleware,
         path="/api/datasets",
         limit=settings.max_upload_bytes + MULTIPART_SLACK,
+        shown_limit=settings.max_upload_bytes,
     )
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from ...datasets import DatasetError
@@ -21,6 +22,18 @@ def _body(detail: str, field: str | None = None) -> dict[str, str | None]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        """One message naming the field; never the submitted input echoed back."""
+        problems = error.errors()
+        first = problems[0] if problems else {}
+        location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query")]
+        field = ".".join(location) or None
+        message = str(first.get("msg", "invalid request"))
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        detail = f"{field}: {message}{more}" if field else f"{message}{more}"
+        return JSONResponse(_body(detail[:4000], field), status_code=422)
+
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, error: ServiceError) -> JSONResponse:
         return JSONResponse(_body(error.message, error.field), status_code=error.status_code)

@@ -8,18 +8,19 @@ from typing import Any
 Scope = dict[str, Any]
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodyLimitMiddleware:
     """413 for a body over ``limit`` bytes on ``path``: by Content-Length at once, else
-    while streaming, so an over-size upload is never read whole into memory or disk."""
+    while streaming (chunked uploads), so an over-size upload is never read whole.
 
-    def __init__(self, app: Any, *, path: str, limit: int) -> None:
+    ``shown_limit`` is the limit the message names (the file limit, without the
+    multipart framing allowance).
+    """
+
+    def __init__(self, app: Any, *, path: str, limit: int, shown_limit: int) -> None:
         self.app = app
         self.path = path
         self.limit = limit
+        self.shown_limit = shown_limit
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != "POST":
@@ -31,31 +32,41 @@ class BodyLimitMiddleware:
             await self._reject(send)
             return
         received = 0
-        started = False
+        over = False
+        replied = False
 
         async def counting_receive() -> Any:
-            nonlocal received
+            nonlocal received, over
+            if over:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.limit:
-                    raise _TooLarge
+                    # Stop feeding the app; whatever it answers is replaced by a 413.
+                    over = True
+                    return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message: Any) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
+        async def guarded_send(message: Any) -> None:
+            nonlocal replied
+            if over:
+                if not replied:
+                    replied = True
+                    await self._reject(send)
+                return
             await send(message)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await self._reject(send)
+            await self.app(scope, counting_receive, guarded_send)
+        except Exception:
+            if not over:
+                raise
+        if over and not replied:
+            await self._reject(send)
 
     async def _reject(self, send: Any) -> None:
-        detail = f"the upload is larger than the limit of {self.limit} bytes"
+        detail = f"the upload is larger than the limit of {self.shown_limit} bytes"
         body = json.dumps({"detail": detail, "field": "file"}).encode()
         await send(
             {

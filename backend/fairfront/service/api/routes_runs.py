@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from ...fronts import Constraint, SelectionRule
 from ...training import RunSpec
 from ..errors import InvalidRequestError
+from ..services.jobs import TERMINAL
 from .deps import DatasetsDep, RunsDep
 from .schemas import ErrorBody, FrontPublic, RunCreate, RunPublic, RunsPublic, SelectRequest
 from .schemas import SelectResponse as SelectResponseBody
@@ -25,6 +27,7 @@ NOT_FOUND: Responses = {404: {"model": ErrorBody, "description": "no such run"}}
 INVALID: Responses = {422: {"model": ErrorBody, "description": "invalid input; `field` names it"}}
 CONFLICT: Responses = {409: {"model": ErrorBody, "description": "the run's state forbids this"}}
 FINAL_EVENTS = ("done", "error", "cancelled")
+EVENT_ID = re.compile(r"[0-9]{1,18}")
 POLL_SECONDS = 0.1
 
 
@@ -72,9 +75,11 @@ def cancel_run(run_id: str, runs: RunsDep) -> dict:
 
 @router.get(
     "/{run_id}/events",
+    response_model=None,
     responses={
         **NOT_FOUND,
         200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"},
+        204: {"description": "the run has ended and every event was sent already"},
     },
 )
 async def follow_run(
@@ -82,12 +87,15 @@ async def follow_run(
     runs: RunsDep,
     request: Request,
     last_event_id: Annotated[str | None, Header(max_length=20)] = None,
-) -> StreamingResponse:
+) -> Response:
     """Every stored event after ``Last-Event-ID``, then new ones as they come: ``started``,
     one ``round`` per round (the new point and the current front), then ``done``, ``error``
     or ``cancelled``."""
-    await run_in_threadpool(runs.get, run_id)  # 404 before the stream starts
-    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+    run = await run_in_threadpool(runs.get, run_id)  # 404 before the stream starts
+    after = int(last_event_id) if last_event_id and EVENT_ID.fullmatch(last_event_id) else 0
+    if run["status"] in TERMINAL and not await run_in_threadpool(runs.events, run_id, after, 1):
+        # Everything was sent already: 204 tells an EventSource to stop reconnecting.
+        return Response(status_code=204)
 
     async def stream() -> AsyncIterator[bytes]:
         nonlocal after
@@ -112,7 +120,7 @@ async def follow_run(
     )
 
 
-@router.get("/{run_id}/front", response_model=FrontPublic, responses=NOT_FOUND)
+@router.get("/{run_id}/front", response_model=FrontPublic, responses={**NOT_FOUND, **CONFLICT})
 def get_front(run_id: str, runs: RunsDep) -> dict:
     """The run's points in the ``front.json`` shape (live points while it trains)."""
     return runs.front(run_id)
@@ -126,6 +134,8 @@ def get_front(run_id: str, runs: RunsDep) -> dict:
 def select_point(run_id: str, body: SelectRequest, runs: RunsDep) -> dict:
     """Choose a point: by ``round``, or by constraints (then the best ``maximize``),
     preference ``weights`` over the objectives, or the knee of the front."""
+    if body.kind == "round" and body.round is None:
+        raise InvalidRequestError("kind 'round' needs a round", field="round")
     try:
         if body.round is not None:
             rule = SelectionRule(kind="round", round=body.round)

@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import numpy as np
 import pandas as pd
 
 from ...datasets import default_protected, list_datasets, load_dataset
@@ -81,7 +82,10 @@ class DatasetsService:
     def builtin(self, name: str) -> dict[str, Any]:
         data = load_dataset(name)
         target, positive = _BUILTIN_TARGETS[name]
-        profile = profile_frame(pd.concat([data.X, pd.Series(data.y, name=target)], axis=1))
+        labels = pd.Series(
+            np.where(data.y == 1, data.positive, data.negative), name=target, index=data.X.index
+        )
+        profile = profile_frame(pd.concat([data.X, labels], axis=1))
         profile["suggested_target"] = target
         profile["suggested_protected"] = list(default_protected(name))
         return {
@@ -152,6 +156,12 @@ class DatasetsService:
         try:
             with partial.open("wb") as sink:
                 while chunk := source.read(CHUNK):
+                    if size == 0 and b"\x00" in chunk[:8192]:
+                        raise InvalidRequestError(
+                            "the file is not a text CSV (it holds NUL bytes: binary, or "
+                            "UTF-16); save it as UTF-8 CSV",
+                            field="file",
+                        )
                     size += len(chunk)
                     if size > self.settings.max_upload_bytes:
                         raise PayloadTooLargeError(

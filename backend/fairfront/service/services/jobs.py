@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ...fronts import mark_front
 from ...training import RunSpec, train, write_run
@@ -62,28 +64,39 @@ def _status(db: Database, run_id: str) -> str | None:
         return session.scalar(select(RunRecord.status).where(RunRecord.id == run_id))
 
 
-def _update(db: Database, run_id: str, **values: Any) -> None:
+def _transition(db: Database, run_id: str, from_: Sequence[str], **values: Any) -> bool:
+    """Set ``values`` only if the run's status is one of ``from_``; True if it was.
+
+    One UPDATE ... WHERE status IN (...): a worker left over from a killed server,
+    or a cancelled run, can never overwrite what another process decided.
+    """
     with db.session() as session:
-        record = session.get(RunRecord, run_id)
-        if record is not None:
-            for key, value in values.items():
-                setattr(record, key, value)
+        result = session.execute(
+            update(RunRecord)
+            .where(RunRecord.id == run_id, RunRecord.status.in_(tuple(from_)))
+            .values(**values)
+        )
+        return bool(getattr(result, "rowcount", 0))
 
 
 def run_job(request: JobRequest) -> str:
     """Train one run, streaming its points into the store. Runs in a worker."""
     db = _database(request.database_url)
     run_id = request.run_id
-    if _status(db, run_id) != "queued":
+    now = datetime.now(UTC)
+    if _transition(db, run_id, ("cancelling",), status="cancelled", finished=now):
+        append_event(db, run_id, "cancelled", {"message": "the run was cancelled"})
+        return "cancelled"
+    if not _transition(db, run_id, ("queued",), status="running", started=now):
         return "skipped"
-    _update(db, run_id, status="running", started=datetime.now(UTC))
     append_event(db, run_id, "started", {"run_id": run_id})
     spec = RunSpec.from_dict(request.spec)
     notions = list(spec.notions)
     points: list[dict[str, Any]] = []
 
     def on_round(info: Any) -> None:
-        if _status(db, run_id) == "cancelling":
+        status = _status(db, run_id)
+        if status != "running":  # cancelling, or taken over after a server restart
             raise JobCancelled
         point = {
             "round": info.round,
@@ -110,16 +123,18 @@ def run_job(request: JobRequest) -> str:
         run = train(spec, on_round=on_round)
         write_run(run, Path(request.run_dir))
     except JobCancelled:
-        _update(db, run_id, status="cancelled", finished=datetime.now(UTC))
-        append_event(db, run_id, "cancelled", {"message": "the run was cancelled"})
+        if _transition(db, run_id, ACTIVE, status="cancelled", finished=datetime.now(UTC)):
+            append_event(db, run_id, "cancelled", {"message": "the run was cancelled"})
         return "cancelled"
     except Exception as error:
         log.info("run %s failed: %s", run_id, traceback.format_exc())
         message = str(error)
         if not isinstance(error, ValueError):
             message = f"{type(error).__name__}: {message}"
-        _update(db, run_id, status="failed", error=message[:2000], finished=datetime.now(UTC))
-        append_event(db, run_id, "error", {"message": message[:2000]})
+        if _transition(
+            db, run_id, ACTIVE, status="failed", error=message[:2000], finished=datetime.now(UTC)
+        ):
+            append_event(db, run_id, "error", {"message": message[:2000]})
         return "failed"
     summary = {
         "selected_round": run.selected_round,
@@ -128,16 +143,31 @@ def run_job(request: JobRequest) -> str:
         "rounds": len(run.points),
         "seconds": run.seconds,
     }
-    _update(
+    if not _transition(
         db,
         run_id,
+        ("running",),
         status="done",
         selection=run.selection,
         timings=run.seconds,
         finished=datetime.now(UTC),
-    )
+    ):
+        return "superseded"
     append_event(db, run_id, "done", summary)
     return "done"
+
+
+def _exit_with_parent() -> None:
+    """Worker initializer: end this worker when the process that started it dies."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _warm() -> bool:
@@ -158,7 +188,9 @@ class LocalExecutor:
 
     def __init__(self, max_jobs: int) -> None:
         context = multiprocessing.get_context("forkserver")
-        self._pool = ProcessPoolExecutor(max_workers=max_jobs, mp_context=context)
+        self._pool = ProcessPoolExecutor(
+            max_workers=max_jobs, mp_context=context, initializer=_exit_with_parent
+        )
         for _ in range(max_jobs):
             self._pool.submit(_warm)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +15,6 @@ from sqlalchemy import select
 from ...fronts import (
     SelectionError,
     SelectionRule,
-    mark_front,
     mark_selected,
 )
 from ...fronts import (
@@ -29,6 +29,15 @@ from .jobs import ACTIVE, TERMINAL, Executor, JobRequest, append_event
 log = logging.getLogger(__name__)
 
 
+def _iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC; SQLite hands back naive datetimes for what was written as UTC."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.isoformat()
+
+
 class RunsService:
     def __init__(self, db: Database, settings: Settings, executor: Executor) -> None:
         self.db = db
@@ -36,6 +45,9 @@ class RunsService:
         self.executor = executor
         self.runs_dir = settings.models_dir / "runs"
         self._futures: dict[str, Any] = {}
+        # Live fronts of training runs: (last event seen, points, rounds on the front).
+        self._live: dict[str, tuple[int, list[dict[str, Any]], list[int]]] = {}
+        self._live_lock = threading.Lock()
 
     # ----- lifecycle ------------------------------------------------------------
     def recover(self) -> int:
@@ -58,7 +70,8 @@ class RunsService:
         try:
             build_learner(spec)
         except ValueError as error:
-            raise InvalidRequestError(str(error), field="learner") from error
+            field = "params" if "parameter" in str(error) else "learner"
+            raise InvalidRequestError(str(error), field=field) from error
         run_id = uuid.uuid4().hex
         record = RunRecord(
             id=run_id,
@@ -117,9 +130,9 @@ class RunsService:
             "error": record.error,
             "selection": record.selection,
             "timings": record.timings or {},
-            "created": record.created.isoformat() if record.created else None,
-            "started": record.started.isoformat() if record.started else None,
-            "finished": record.finished.isoformat() if record.finished else None,
+            "created": _iso(record.created),
+            "started": _iso(record.started),
+            "finished": _iso(record.finished),
         }
 
     def get(self, run_id: str) -> dict[str, Any]:
@@ -146,22 +159,30 @@ class RunsService:
         """The run's points: the finished ``front.json``, or the live points so far."""
         record = self._record(run_id)
         if record.status == "done":
+            with self._live_lock:
+                self._live.pop(run_id, None)
             front = read_front(self.run_dir(run_id))
             if record.selection and record.selection.get("by") == "user":
                 mark_selected(front["points"], int(record.selection["round"]) - 1)
                 front["selection"] = record.selection
             return front
-        events = self.events(run_id, 0, 10_000)
-        points = [e["data"]["point"] for e in events if e["kind"] == "round"]
-        notions = list(record.spec.get("notions", ["eo"]))
-        mark_front(points, notions)
+        with self._live_lock:
+            seen, points, front_rounds = self._live.get(run_id, (0, [], []))
+        new = self.events(run_id, seen, 10_000)
+        rounds = [e for e in new if e["kind"] == "round"]
+        if new:
+            points = points + [e["data"]["point"] for e in rounds]
+            front_rounds = list(rounds[-1]["data"]["front"]) if rounds else front_rounds
+            with self._live_lock:
+                self._live[run_id] = (new[-1]["seq"], points, front_rounds)
+        on_front = set(front_rounds)
         return {
             "format": "fairfront.front/1",
             "status": record.status,
-            "notions": notions,
+            "notions": list(record.spec.get("notions", ["eo"])),
             "selection": None,
-            "front_rounds": [p["round"] for p in points if p["on_front"]],
-            "points": points,
+            "front_rounds": front_rounds,
+            "points": [{**p, "on_front": p["round"] in on_front} for p in points],
         }
 
     def select(self, run_id: str, rule: SelectionRule) -> dict[str, Any]:
@@ -172,7 +193,7 @@ class RunsService:
         front = read_front(self.run_dir(run_id))
         try:
             chosen = select_point(front["points"], rule, front["notions"])
-        except SelectionError as error:
+        except (SelectionError, ValueError) as error:
             raise InvalidRequestError(str(error), field="rule") from error
         selection = {
             "round": chosen.round,
