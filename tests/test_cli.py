@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,8 @@ from fairfront.datasets import load_dataset
 from fairfront.metrics import evaluate
 from fairfront.training import load_model
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+# The raw German credit file, from the copy packaged with fairfront (a gzip of the original).
+GERMAN_GZ = resources.files("fairfront.datasets") / "data" / "german.csv.gz"
 
 
 def _check_block(block: dict, notions: list[str], attributes: list[str]) -> None:
@@ -107,7 +109,8 @@ def test_adult_front_has_fair_and_accurate_points(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def german_frame() -> pd.DataFrame:
-    return pd.read_csv(SHARED / "german" / "german.csv")
+    with GERMAN_GZ.open("rb") as handle:
+        return pd.read_csv(handle, compression="gzip")
 
 
 def _bad_csv_cases(frame: pd.DataFrame) -> dict[str, tuple[pd.DataFrame, list[str], str]]:

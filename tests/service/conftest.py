@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-GERMAN_CSV = REPO.parent / "shared" / "datasets" / "german" / "german.csv"
+GERMAN_CSV = REPO / "backend" / "fairfront" / "datasets" / "data" / "german.csv.gz"
 ACTIVE = ("queued", "running", "cancelling")
 TERMINAL = ("done", "failed", "cancelled")
 FINAL_EVENTS = ("done", "error", "cancelled")

@@ -35,7 +35,8 @@ def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 def german(live: LiveServer) -> dict[str, Any]:
     """The raw German credit file, uploaded once."""
     response = live.client.post(
-        "/api/datasets", files={"file": ("german.csv", GERMAN_CSV.read_bytes(), "text/csv")}
+        "/api/datasets",
+        files={"file": ("german.csv", gzip.decompress(GERMAN_CSV.read_bytes()), "text/csv")},
     )
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
