@@ -73,10 +73,15 @@ def _legend(front: dict[str, Any]) -> str:
     )
 
 
+MULTITASK_LEARNERS = ("fairbranch", "l2t_fmt", "mtl")
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and any(out.iterdir()) and not args.force:
         raise ValueError(f"{str(out)!r} is not empty; choose another --out or pass --force")
+    if args.tasks or args.learner in MULTITASK_LEARNERS:
+        return _train_multitask(args, out)
     params: dict[str, Any] = {}
     for name in (
         "max_depth",
@@ -123,6 +128,79 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(
                 f"baseline ({run.baseline['description']}), {split}: balanced accuracy "
                 f"{_fmt(block['balanced_accuracy']).strip()}, {worst}"
+            )
+        print(
+            f"wrote {out / 'front.json'} ({len(front['points'])} points, "
+            f"{len(front['front_rounds'])} on the front) in {sum(run.seconds.values()):.1f} s"
+        )
+    return 0
+
+
+def _train_multitask(args: argparse.Namespace, out: Path) -> int:
+    """``train --tasks ...``: a multi-task learner (needs the ``mtl`` extra: torch)."""
+    if not args.tasks:
+        raise ValueError(f"--learner {args.learner} needs --tasks T1 T2 ...")
+    if args.learner not in MULTITASK_LEARNERS:
+        raise ValueError(
+            f"--tasks needs a multi-task learner ({', '.join(MULTITASK_LEARNERS)}), "
+            f"not {args.learner!r}"
+        )
+    from fairfront.multitask import MultiTaskSpec, train_multitask, write_multitask_run
+
+    positives = dict.fromkeys(args.tasks, args.positive) if args.positive else {}
+    spec = MultiTaskSpec(
+        data=args.data,
+        tasks=list(args.tasks),
+        positives=positives,
+        protected=args.protected,
+        drop=args.drop or [],
+        learner=args.learner,
+        epochs=args.epochs,
+        test_size=args.test_size,
+        random_state=args.seed,
+        baseline=not args.no_baseline,
+    )
+
+    def progress(info: Any) -> None:
+        if args.quiet:
+            return
+        cells = "  ".join(
+            f"{task}: acc {_fmt(block['accuracy']).strip()} eo_sum "
+            f"{_fmt(block['eo_sum']['value']).strip()}"
+            for task, block in info.validation.items()
+        )
+        note = f"  [{info.note}]" if info.note else ""
+        print(
+            f"epoch {info.epoch}/{info.n_epochs} ({info.seconds:.1f} s) train loss "
+            f"{info.train_loss:.4f}; validation {cells}{note}",
+            file=sys.stderr,
+        )
+
+    run = train_multitask(spec, on_epoch=progress)
+    for warning in run.dataset.warnings:
+        log.warning("%s", warning)
+    write_multitask_run(run, out)
+    front = run.front()
+    if not args.quiet:
+        selected = run.points[run.learner.selected_epoch_ - 1]
+        split = "test" if "test" in selected else "validation"
+        print(f"selected epoch {run.learner.selected_epoch_}: {run.learner.selection_reason_}")
+        print(
+            f"{'task':>20}  {split + ' acc':>9}  {'eo':>7}  {'eo_sum':>7}  (eo_sum = "
+            f"{NOTIONS['eo_sum'].label})"
+        )
+        for task, blocks in selected["tasks"].items():
+            block = blocks[split]
+            print(
+                f"{task:>20}  {_fmt(block['accuracy'], 9)}  {_fmt(block['eo']['value'])}  "
+                f"{_fmt(block['eo_sum']['value'])}"
+            )
+        if run.baselines is not None:
+            mean = run.baselines["gains"]["mean"]
+            print(
+                f"against single-task models ({run.baselines['split']}): knowledge gain "
+                f"{_fmt(mean['knowledge_gain']).strip()}, discrimination gain (eo_sum) "
+                f"{_fmt(mean['discrimination_gain']['eo_sum']).strip()} (mean over tasks)"
             )
         print(
             f"wrote {out / 'front.json'} ({len(front['points'])} points, "
@@ -293,6 +371,123 @@ def cmd_api(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Start the service (``fairfront api``) and the web page (Streamlit) on 127.0.0.1,
+    wait until both answer, print the address; SIGINT or SIGTERM stops both."""
+    import contextlib
+    import os
+    import signal
+    import socket
+    import subprocess
+    import time
+
+    import httpx
+
+    host = "127.0.0.1"
+    if args.api_port == args.ui_port:
+        raise ValueError("--api-port and --ui-port must differ")
+    for port in (args.api_port, args.ui_port):  # not another server's health answering
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError as error:
+                raise ValueError(
+                    f"port {port} on {host} is not free ({error.strerror}); "
+                    "choose others with --api-port and --ui-port"
+                ) from error
+    # frontend/ is a folder of the repository beside the app package, not a package.
+    repo = Path(__file__).resolve().parent.parent
+    entry = repo / "frontend" / "streamlit_app.py"
+    if not entry.is_file():
+        raise FileNotFoundError(
+            f"the web page is not at {entry}; `fairfront serve` runs from a clone of the "
+            "repository installed with `pip install -e .`"
+        )
+    api_url, ui_url = f"http://{host}:{args.api_port}", f"http://{host}:{args.ui_port}"
+    environment = {**os.environ, "FAIRFRONT_API_URL": api_url}
+    commands = {
+        "service": [
+            sys.executable, "-m", "app.cli", "api", "--host", host, "--port", str(args.api_port),
+        ],
+        "web page": [
+            sys.executable, "-m", "streamlit", "run", str(entry),
+            "--server.headless", "true",
+            "--server.address", host,
+            "--server.port", str(args.ui_port),
+            "--browser.gatherUsageStats", "false",
+            "--server.fileWatcherType", "none",
+            "--client.toolbarMode", "viewer",
+            "--client.showErrorDetails", "none",
+        ],
+    }  # fmt: skip
+    health = {"service": f"{api_url}/api/health", "web page": f"{ui_url}/_stcore/health"}
+    stopping: list[int] = []
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        stopping.append(signum)
+
+    def ended() -> str | None:
+        return next((name for name, p in processes.items() if p.poll() is not None), None)
+
+    def wait_until_up(url: str) -> bool:
+        deadline = time.monotonic() + args.timeout
+        while not stopping and ended() is None and time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(url, timeout=2.0, trust_env=False).status_code == 200:
+                    return True
+            time.sleep(0.2)
+        return False
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    problem = None
+    try:
+        for name, command in commands.items():
+            # Each child leads its own process group: a signal reaches it once, from
+            # here, and the service's job workers stop with it.
+            processes[name] = subprocess.Popen(  # noqa: S603 - this interpreter, fixed arguments
+                command, cwd=repo, env=environment, start_new_session=True
+            )
+            if not wait_until_up(health[name]):
+                if not stopping:
+                    gone = ended()
+                    problem = (
+                        f"the {gone} exited with code {processes[gone].returncode}"
+                        if gone
+                        else f"the {name} did not answer at {health[name]} "
+                        f"within {args.timeout:.0f} s"
+                    )
+                break
+        else:
+            print(f"fairfront is running at {ui_url} (service: {api_url}); Ctrl-C stops both.")
+            sys.stdout.flush()
+            while not stopping and (gone := ended()) is None:
+                time.sleep(0.2)
+            if not stopping:
+                problem = f"the {gone} stopped (exit code {processes[str(gone)].returncode})"
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for process in processes.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        for process in processes.values():  # what ignored SIGTERM, job workers included
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if problem:
+        print(f"fairfront serve: error: {problem}", file=sys.stderr)
+        return 1
+    print("fairfront stopped.", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fairfront", description="Train, compare and audit fair classifiers."
@@ -302,7 +497,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     tr = commands.add_parser("train", help="fit a fair learner and write its front")
     _data_options(tr)
-    tr.add_argument("--learner", choices=LEARNERS, default="mmm_fair")
+    tr.add_argument(
+        "--learner",
+        choices=[*LEARNERS, *MULTITASK_LEARNERS],
+        default="mmm_fair",
+        help="boosting (mmm_fair, adafair) or, with --tasks, multi-task (fairbranch, l2t_fmt, mtl)",
+    )
+    tr.add_argument(
+        "--tasks",
+        nargs="+",
+        metavar="TASK",
+        help="multi-task: the target columns (e.g. two_year_recid is_violent_recid; "
+        "adult: income married)",
+    )
+    tr.add_argument("--epochs", type=int, default=30, help="multi-task: most epochs")
     tr.add_argument("--notions", nargs="+", default=["eo"], choices=list(NOTIONS))
     tr.add_argument("--rounds", type=int, default=300, help="boosting rounds (1-2000)")
     tr.add_argument(
@@ -357,6 +565,16 @@ def build_parser() -> argparse.ArgumentParser:
     api.add_argument("--host", default="127.0.0.1")
     api.add_argument("--port", type=int, default=8000)
     api.set_defaults(handler=cmd_api)
+
+    se = commands.add_parser(
+        "serve", help="start the service and the web page on 127.0.0.1 (Ctrl-C stops both)"
+    )
+    se.add_argument("--api-port", type=int, default=8000, help="the service's port")
+    se.add_argument("--ui-port", type=int, default=8501, help="the web page's port")
+    se.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds to wait for each to start"
+    )
+    se.set_defaults(handler=cmd_serve)
     return parser
 
 

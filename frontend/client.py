@@ -1,0 +1,182 @@
+"""The one module that talks to the fairfront service (HTTP only; no ML, no metrics).
+
+Every call returns decoded JSON (or bytes for downloads) and raises :class:`APIError`
+with a sentence a user can read when the service refuses, fails or cannot be reached.
+The service's address comes from ``FAIRFRONT_API_URL`` (default ``http://127.0.0.1:8000``).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Any
+
+import httpx
+
+__all__ = ["DEFAULT_API_URL", "APIError", "Client", "api_url", "get_client"]
+
+DEFAULT_API_URL = "http://127.0.0.1:8000"
+READ_TIMEOUT = 10.0
+"""Seconds for quick reads (run status, front, datasets)."""
+SLOW_TIMEOUT = 120.0
+"""Seconds for calls that may compute (chat, explanation, export, upload)."""
+
+
+class APIError(Exception):
+    """The service said no (``status`` is its HTTP code) or could not be reached (``None``)."""
+
+    def __init__(self, message: str, *, status: int | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.field = field
+
+
+def api_url() -> str:
+    """The service's base URL, without a trailing slash."""
+    return (os.environ.get("FAIRFRONT_API_URL") or DEFAULT_API_URL).rstrip("/")
+
+
+def _detail(response: httpx.Response) -> tuple[str, str | None]:
+    """The service's ``{detail, field}`` body in words (FastAPI's 422 list included)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        detail, field = body.get("detail"), body.get("field")
+        if isinstance(detail, str) and detail:
+            return detail, field if isinstance(field, str) else None
+        if isinstance(detail, list) and detail:
+            parts = []
+            for item in detail[:3]:
+                if isinstance(item, dict):
+                    where = ".".join(str(p) for p in item.get("loc", ())[1:])
+                    parts.append(f"{where}: {item.get('msg')}" if where else str(item.get("msg")))
+            if parts:
+                return "; ".join(parts), None
+    return f"the service answered HTTP {response.status_code}", None
+
+
+class Client:
+    """A thin, typed wrapper over the service's routes."""
+
+    def __init__(self, base_url: str, *, transport: httpx.BaseTransport | None = None) -> None:
+        self.base_url = base_url
+        self._http = httpx.Client(
+            base_url=base_url, timeout=READ_TIMEOUT, transport=transport, trust_env=False
+        )
+
+    def _request(
+        self, method: str, path: str, *, timeout: float = READ_TIMEOUT, **kwargs: Any
+    ) -> httpx.Response:
+        try:
+            response = self._http.request(method, path, timeout=timeout, **kwargs)
+        except httpx.ConnectError as error:
+            reason = "connection refused" if "refused" in str(error).lower() else str(error)
+            raise APIError(
+                f"I cannot reach the fairfront service at {self.base_url} ({reason}). "
+                "Is it running? `fairfront serve` starts it together with this page."
+            ) from error
+        except httpx.TimeoutException as error:
+            raise APIError(
+                f"The fairfront service at {self.base_url} did not answer within "
+                f"{timeout:.0f} s; try again in a moment."
+            ) from error
+        except httpx.HTTPError as error:
+            raise APIError(f"The connection to the fairfront service failed: {error}") from error
+        if response.status_code >= 400:
+            detail, field = _detail(response)
+            raise APIError(detail, status=response.status_code, field=field)
+        return response
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._request(method, path, **kwargs)
+        try:
+            return response.json()
+        except ValueError as error:
+            raise APIError("the service sent an answer that is not JSON") from error
+
+    # ----- service ------------------------------------------------------------------
+    def health(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._json("GET", "/api/health", timeout=3.0)
+        return result
+
+    # ----- chat ---------------------------------------------------------------------
+    def chat(self, session_id: str, message: str) -> dict[str, Any]:
+        """``{reply, actions, setup, run_id}`` for one message of a session."""
+        body = {"session_id": session_id, "message": message}
+        result: dict[str, Any] = self._json("POST", "/api/chat", json=body, timeout=SLOW_TIMEOUT)
+        return result
+
+    # ----- datasets -----------------------------------------------------------------
+    def datasets(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._json("GET", "/api/datasets")["datasets"]
+        return result
+
+    def dataset(self, dataset_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._json("GET", f"/api/datasets/{dataset_id}")
+        return result
+
+    def upload(self, filename: str, content: bytes) -> dict[str, Any]:
+        """Upload a CSV (multipart field ``file``); the new dataset's description."""
+        files = {"file": (filename, content, "text/csv")}
+        result: dict[str, Any] = self._json(
+            "POST", "/api/datasets", files=files, timeout=SLOW_TIMEOUT
+        )
+        return result
+
+    # ----- runs and points ----------------------------------------------------------
+    def run(self, run_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._json("GET", f"/api/runs/{run_id}")
+        return result
+
+    def front(self, run_id: str) -> dict[str, Any]:
+        """The run's points (live while it trains; with ``baseline`` once done)."""
+        result: dict[str, Any] = self._json("GET", f"/api/runs/{run_id}/front")
+        return result
+
+    def select(self, run_id: str, round_: int) -> dict[str, Any]:
+        result: dict[str, Any] = self._json(
+            "POST", f"/api/runs/{run_id}/select", json={"round": round_}
+        )
+        return result
+
+    def explanation(self, run_id: str, round_: int) -> dict[str, Any]:
+        """``{round, text, source, facts}``; ``facts.by_group`` has the group rates."""
+        result: dict[str, Any] = self._json(
+            "GET", f"/api/runs/{run_id}/points/{round_}/explanation", timeout=SLOW_TIMEOUT
+        )
+        return result
+
+    def model_card(self, run_id: str, round_: int) -> dict[str, Any]:
+        """The point's model card (JSON); ``metrics.test_by_group`` has rates by group."""
+        result: dict[str, Any] = self._json(
+            "GET", f"/api/runs/{run_id}/points/{round_}/model-card", timeout=SLOW_TIMEOUT
+        )
+        return result
+
+    def point_paths(self, run_id: str, round_: int) -> dict[str, str]:
+        """Service paths of a point's downloads (as a chat ``download`` action names them)."""
+        base = f"/api/runs/{run_id}/points/{round_}"
+        return {
+            "model_url": f"{base}/model.onnx",
+            "card_url": f"{base}/model-card",
+            "card_markdown_url": f"{base}/model-card?format=markdown",
+        }
+
+    def download(self, path: str) -> bytes:
+        """The bytes behind a service path (a model or a model card)."""
+        if not path.startswith("/api/"):
+            raise APIError(f"not a service download path: {path!r}")
+        return self._request("GET", path, timeout=SLOW_TIMEOUT).content
+
+
+@lru_cache(maxsize=4)
+def _client_for(base_url: str) -> Client:
+    return Client(base_url)
+
+
+def get_client() -> Client:
+    """The shared client for the configured service URL (connections are pooled)."""
+    return _client_for(api_url())

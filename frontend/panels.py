@@ -1,0 +1,552 @@
+"""The parts the pages are made of: the set-up sidebar, the live front, the chosen
+point, the CSV upload. They read the service through :mod:`client` and keep what
+they learn in :mod:`state`; every number shown comes from the service."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import charts
+import conversation
+import state
+import streamlit as st
+from client import APIError, api_url, get_client
+
+log = logging.getLogger("fairfront.frontend")
+
+POLL_SECONDS = 1.0
+"""How often the live front asks for new points while a run trains."""
+CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+LEARNERS = {"mmm_fair": "MMM-Fair", "adafair": "AdaFair"}
+
+
+def _error(error: APIError) -> None:
+    state.report_error(conversation.error_text(error))
+
+
+# ----------------------------------------------------------------------- set-up
+
+
+def _dataset_info(name: str) -> dict[str, Any] | None:
+    """The service's description of a dataset by its name (cached for the session)."""
+    cache: dict[str, Any] = st.session_state[state.DATASET_INFO]
+    if name in cache:
+        info: dict[str, Any] | None = cache[name]
+        return info
+    client = get_client()
+    try:
+        listed = {d["name"]: d["id"] for d in client.datasets()}
+        info = client.dataset(listed[name]) if name in listed else None
+    except APIError:
+        return None  # shown again on the next run; the chat reports service errors
+    cache[name] = info
+    return info
+
+
+def _groups(entry: str, info: dict[str, Any] | None) -> str:
+    """``sex (Female / Male)``, ``race: White vs the rest``, ``age: bands cut at 25, 60``."""
+    column, _, spec = entry.partition(":")
+    column, spec = column.strip(), spec.strip()
+    if spec == "all":
+        return f"{column}: every value its own group"
+    if spec:
+        cuts = [s.strip() for s in spec.split(",")]
+        if all(c.replace(".", "", 1).isdigit() for c in cuts):
+            return f"{column}: bands cut at {', '.join(cuts)}"
+        return f"{column}: {', '.join(cuts)} vs the rest"
+    for protected in (info or {}).get("protected") or []:
+        if isinstance(protected, dict) and protected.get("column") == column:
+            names = list(protected.get("groups") or {})
+            if protected.get("rest"):
+                names.append(str(protected["rest"]))
+            if names:
+                return f"{column} ({' / '.join(names)})"
+    return column
+
+
+def setup_sidebar() -> None:
+    """The session's set-up as the service last reported it, and its run."""
+    st.subheader("Set-up")
+    setup: dict[str, Any] = st.session_state[state.SETUP] or {}
+    dataset = setup.get("dataset")
+    if not dataset:
+        st.caption("No dataset chosen yet: pick a suggestion in the chat or name one.")
+    else:
+        info = _dataset_info(str(dataset))
+        target = setup.get("target") or (info or {}).get("target") or "its default target"
+        positive = setup.get("positive") or (info or {}).get("positive") or "default"
+        protected = setup.get("protected")
+        if protected is None:
+            defaults = [
+                p["column"] if isinstance(p, dict) else str(p)
+                for p in (info or {}).get("protected") or []
+            ]
+            protected_text = ", ".join(_groups(c, info) for c in defaults) or "the defaults"
+        else:
+            protected_text = ", ".join(_groups(str(p), info) for p in protected)
+        notions = setup.get("notions") or ["eo"]
+        constraints = setup.get("constraints") or []
+        lines = [
+            f"**Dataset:** {dataset}",
+            f"**Target:** {target} (positive: {positive})",
+            f"**Protected:** {protected_text}",
+            f"**Learner:** {LEARNERS.get(str(setup.get('learner')), setup.get('learner'))}",
+            "**Notions:** " + ", ".join(f"{charts.NOTION_SHORT.get(n, n)} ({n})" for n in notions),
+            "**Constraints:** "
+            + (
+                ", ".join(str(c).replace("<=", " ≤ ").replace(">=", " ≥ ") for c in constraints)
+                or "none (the knee of the front is chosen)"
+            ),
+            f"**Rounds:** {setup.get('rounds', 300)}",
+        ]
+        st.markdown("  \n".join(lines))
+    if state.run_id():
+        # follows what the live front learns while the run trains (no request of its own)
+        st.fragment(_run_status, run_every=POLL_SECONDS if state.run_active() else None)()
+    if st.button("Start over", key="start-over", icon=":material/restart_alt:"):
+        conversation.queue_prompt("start over")
+        st.switch_page("pages/chat.py")
+    st.caption(f"Service: {api_url()}")
+
+
+def _run_status() -> None:
+    run_id = state.run_id()
+    if run_id is None:
+        return
+    st.subheader("Run")
+    status = st.session_state[state.RUN_STATUS] or "unknown"
+    chosen = state.selected_round()
+    st.markdown(
+        f"**Status:** {status}  \n**Id:** `{run_id[:8]}`"
+        + (f"  \n**Chosen point:** round {chosen}" if chosen is not None else "")
+    )
+
+
+# ----------------------------------------------------------------------- upload
+
+
+def upload_csv(key: str) -> None:
+    """Send a CSV to ``POST /api/datasets`` once, and say in the chat how to use it."""
+    file = st.file_uploader(
+        "Upload a CSV (header row, one column to predict)", type=["csv"], key=key
+    )
+    if file is None or file.file_id in st.session_state[state.UPLOADED]:
+        return
+    st.session_state[state.UPLOADED].append(file.file_id)
+    try:
+        dataset = get_client().upload(file.name, file.getvalue())
+    except APIError as error:
+        _error(error)
+        st.rerun()
+    st.session_state[state.DATASET_INFO].pop(str(dataset.get("name")), None)
+    st.session_state[state.UPLOAD_OPEN] = False
+    name = str(dataset.get("name"))
+    profile = dataset.get("profile") or {}
+    columns = len(profile.get("columns") or [])
+    target = profile.get("suggested_target")
+    protected = ", ".join(profile.get("suggested_protected") or []) or "none found"
+    state.add_message(
+        "assistant",
+        f"Uploaded **{name}**: {dataset.get('rows', '?')} rows, {columns} columns "
+        f"(suggested target: {target}; possible protected attributes: {protected}). "
+        f"Say “use {name}”, then which column to predict and whom to protect.",
+        options=[f"use {name}"],
+    )
+    st.rerun()
+
+
+# ------------------------------------------------------------------- live front
+
+
+def _load(run_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """(run, front): from the session once the run is done, else from the service."""
+    cached = st.session_state[state.FRONT]
+    if cached and cached.get("run_id") == run_id:
+        return cached["run"], cached["front"]
+    client = get_client()
+    try:
+        run = client.run(run_id)
+        front = client.front(run_id)
+    except APIError as error:
+        st.warning(error.message, icon=":material/cloud_off:")
+        _error(error)
+        return None
+    if run.get("status") == "done":
+        st.session_state[state.FRONT] = {"run_id": run_id, "run": run, "front": front}
+    return run, front
+
+
+def _finished(run: dict[str, Any], front: dict[str, Any]) -> None:
+    """Say in the chat how a run ended (once, when it ends)."""
+    status = run.get("status")
+    if status == "done":
+        points = front.get("points") or []
+        on_front = len(front.get("front_rounds") or [])
+        selection = front.get("selection") or {}
+        text = f"Training finished: {len(points)} rounds, {on_front} on the front."
+        if selection.get("round") is not None:
+            reason = str(selection.get("reason") or "").rstrip(".")
+            text += f" I chose round {selection['round']}: {reason}."
+        text += " Click any point on the chart to choose another, or ask me to."
+        state.add_message("assistant", text)
+    elif status == "failed":
+        state.report_error(f"The run failed: {run.get('error') or 'no reason given'}")
+    elif status == "cancelled":
+        state.add_message("assistant", "The run was cancelled.")
+
+
+def choose_point(run_id: str, round_: int, where: str = "on the chart") -> bool:
+    """``POST /api/runs/{id}/select`` for a clicked round; the chat says what happened."""
+    try:
+        chosen = get_client().select(run_id, round_)
+    except APIError as error:
+        _error(error)
+        return False
+    st.session_state[state.SELECTED_ROUND] = int(chosen["point"]["round"])
+    state.add_message("assistant", f"You chose round {chosen['point']['round']} {where}.")
+    return True
+
+
+def _handle_click(key: str, event: Any, run_id: str) -> None:
+    """Act once per new click: select the point, then redraw the whole page."""
+    clicked = charts.clicked_round(event)
+    clicks: dict[str, int | None] = st.session_state[state.CLICKS]
+    if clicked == clicks.get(key):
+        return
+    clicks[key] = clicked
+    if clicked is None or clicked == state.selected_round():
+        return
+    choose_point(run_id, clicked)
+    st.rerun()
+
+
+def _progress(run: dict[str, Any], front: dict[str, Any]) -> None:
+    status = run.get("status")
+    points = front.get("points") or []
+    total = int((run.get("spec") or {}).get("rounds") or len(points) or 1)
+    on_front = len(front.get("front_rounds") or [])
+    if status == "queued":
+        st.progress(0.0, text="Waiting for a worker…")
+    elif status in state.ACTIVE:
+        share = min(1.0, len(points) / total)
+        st.progress(
+            share, text=f"Training: round {len(points)} of {total} · {on_front} on the front"
+        )
+    elif status == "done":
+        st.progress(1.0, text=f"Done: {len(points)} rounds · {on_front} on the front")
+    else:
+        st.progress(min(1.0, len(points) / total), text=f"Run {status} after {len(points)} rounds")
+
+
+def _axes(where: str, front: dict[str, Any]) -> tuple[str, str, str]:
+    violations = charts.violation_metrics(front)
+    left, middle, right = st.columns([3, 2, 2])
+    x = left.selectbox(
+        "Violation (x axis)", violations, format_func=charts.metric_label, key=f"{where}-x"
+    )
+    y = middle.selectbox(
+        "Performance (y axis)",
+        charts.PERFORMANCE,
+        format_func=charts.metric_label,
+        key=f"{where}-y",
+    )
+    split = right.radio("Split", charts.splits_of(front), horizontal=True, key=f"{where}-split")
+    return str(x), str(y), str(split)
+
+
+def _front_view(where: str, three_d: bool) -> None:
+    """The fragment's body; it reruns on its own, outside the page's error net."""
+    try:
+        _draw_front(where, three_d)
+    except Exception:  # a bug, never a service error: no traceback on the page
+        log.exception("the front could not be drawn")
+        st.error("The front could not be drawn; the server log has the details.")
+
+
+def _draw_front(where: str, three_d: bool) -> None:
+    run_id = state.run_id()
+    if run_id is None:
+        return
+    loaded = _load(run_id)
+    if loaded is None:
+        return
+    run, front = loaded
+    previous = st.session_state[state.RUN_STATUS]
+    status = run.get("status")
+    st.session_state[state.RUN_STATUS] = status
+    if status == "done" and state.selected_round() is None:
+        st.session_state[state.SELECTED_ROUND] = (front.get("selection") or {}).get("round")
+    if previous in state.ACTIVE and status not in state.ACTIVE:
+        _finished(run, front)
+        st.rerun()
+    _progress(run, front)
+    if not front.get("points"):
+        st.caption("The first point appears after the first boosting round.")
+        return
+    x, y, split = _axes(where, front)
+    figure = charts.front_figure(front, x=x, y=y, split=split, selected=state.selected_round())
+    key = f"{where}-front"
+    if status == "done":
+        event = st.plotly_chart(
+            figure, key=key, on_select="rerun", selection_mode="points", config=CHART_CONFIG
+        )
+        st.caption(
+            "Click a point to choose it. Bold: the front (no other round beats it on every "
+            "validation objective); faded: dominated; ×: trivial; ◆: the unconstrained baseline."
+        )
+        _handle_click(key, event, run_id)
+    else:
+        st.plotly_chart(figure, key=key, config=CHART_CONFIG)
+    if three_d:
+        _front_3d(where, front, split)
+
+
+def _front_3d(where: str, front: dict[str, Any], split: str) -> None:
+    st.subheader("Three objectives at once")
+    violations = charts.violation_metrics(front)
+    options = [*charts.PERFORMANCE, *violations]
+    notions = charts.notions_of(front)
+    # two notions when the run has them (else one notion's worst and first attribute)
+    second = notions[1] if len(notions) > 1 else violations[min(1, len(violations) - 1)]
+    defaults = [violations[0], second, "balanced_accuracy"]
+    columns = st.columns(3)
+    axes = []
+    for n, (column, default) in enumerate(zip(columns, defaults, strict=True)):
+        axes.append(
+            column.selectbox(
+                f"Axis {'xyz'[n]}",
+                options,
+                index=options.index(default),
+                format_func=charts.metric_label,
+                key=f"{where}-3d-{n}",
+            )
+        )
+    figure = charts.front_3d_figure(
+        front, axes=[str(a) for a in axes], split=split, selected=state.selected_round()
+    )
+    st.plotly_chart(figure, key=f"{where}-front-3d", config=CHART_CONFIG)
+
+
+def front_panel(where: str, *, three_d: bool = False) -> None:
+    """The run's front, redrawn every second while it trains (a fragment)."""
+    if state.run_id() is None:
+        st.info(
+            "Your front appears here: one point per boosting round, accuracy against "
+            "fairness, growing as the model trains.",
+            icon=":material/scatter_plot:",
+        )
+        return
+    every = POLL_SECONDS if state.run_active() else None
+    fragment = st.fragment(_front_view, run_every=every)
+    fragment(where, three_d)
+
+
+# --------------------------------------------------------------- the chosen point
+
+
+def _explanation(run_id: str, round_: int) -> dict[str, Any] | None:
+    cache: dict[str, Any] = st.session_state[state.EXPLANATIONS]
+    key = f"{run_id}/{round_}"
+    if key not in cache:
+        try:
+            with st.spinner(f"Explaining round {round_}…"):
+                cache[key] = get_client().explanation(run_id, round_)
+        except APIError as error:
+            _error(error)
+            return None
+    explanation: dict[str, Any] = cache[key]
+    return explanation
+
+
+def _by_group(run_id: str, round_: int, facts: dict[str, Any]) -> dict[str, Any]:
+    """Group rates: the explanation's fact sheet, else the model card's metrics by group."""
+    by_group: dict[str, Any] = facts.get("by_group") or {}
+    if by_group:
+        return by_group
+    try:
+        card = get_client().model_card(run_id, round_)
+    except APIError:
+        return {}
+    attributes = ((card.get("metrics") or {}).get("test_by_group") or {}).get("attributes") or {}
+    return {name: dict((entry or {}).get("groups") or {}) for name, entry in attributes.items()}
+
+
+def _metric_row(point: dict[str, Any], facts: dict[str, Any], notions: list[str]) -> None:
+    split = "test" if point.get("test") else "validation"
+    block = point.get(split) or {}
+    baseline = facts.get("baseline") or {}
+    items: list[tuple[str, float | None, float | None, str]] = [
+        (
+            "balanced accuracy",
+            charts.metric_value(block, "balanced_accuracy"),
+            baseline.get("balanced_accuracy_change"),
+            "normal",
+        ),
+        (
+            "accuracy",
+            charts.metric_value(block, "accuracy"),
+            baseline.get("accuracy_change"),
+            "normal",
+        ),
+    ]
+    changes = baseline.get("notion_changes") or {}
+    for notion in notions:
+        items.append((notion, charts.metric_value(block, notion), changes.get(notion), "inverse"))
+    columns = st.columns(len(items))
+    for column, (label, value, delta, color) in zip(columns, items, strict=True):
+        column.metric(
+            label,
+            "-" if value is None else f"{value:.3f}",
+            delta=None if delta is None else f"{delta:+.3f}",
+            delta_color=color,  # type: ignore[arg-type]
+        )
+    st.caption(
+        f"{split} split"
+        + (", never used to choose" if split == "test" else "")
+        + ("; arrows: against the unconstrained baseline" if baseline else "")
+    )
+
+
+def point_panel(where: str) -> None:
+    """The chosen point: its numbers, downloads, explanation and group rates."""
+    run_id = state.run_id()
+    cached = st.session_state[state.FRONT]
+    if run_id is None or not cached or cached.get("run_id") != run_id:
+        return
+    round_ = state.selected_round()
+    if round_ is None:
+        st.caption("Click a point on the chart to see its explanation and download it.")
+        return
+    front = cached["front"]
+    point = next((p for p in front.get("points") or [] if p.get("round") == round_), None)
+    if point is None:
+        return
+    st.subheader(f"Chosen point: round {round_}")
+    explanation = _explanation(run_id, round_)
+    facts: dict[str, Any] = (explanation or {}).get("facts") or {}
+    _metric_row(point, facts, charts.notions_of(front))
+    conversation.download_buttons(
+        get_client().point_paths(run_id, round_),
+        f"fairfront-{run_id[:8]}-round-{round_}",
+        f"{where}-download",
+    )
+    if explanation is not None:
+        with st.expander("Explanation", expanded=True, icon=":material/lightbulb:"):
+            st.markdown(explanation.get("text", ""))
+            source = explanation.get("source")
+            st.caption(
+                "Written by the configured language model; every number was checked against "
+                "the point's fact sheet."
+                if source == "llm"
+                else "Written by the built-in explainer from the point's stored numbers."
+            )
+    by_group = _by_group(run_id, round_, facts)
+    if by_group:
+        st.markdown("**By group** (test split)")
+        st.dataframe(charts.group_rows(by_group), hide_index=True, width="stretch")
+        st.plotly_chart(charts.group_figure(by_group), key=f"{where}-groups", config=CHART_CONFIG)
+
+
+# --------------------------------------------------------------------- tables
+
+
+def points_table(where: str) -> None:
+    """Every round of the finished run as a table; choosing a row chooses the point."""
+    run_id = state.run_id()
+    cached = st.session_state[state.FRONT]
+    if run_id is None or not cached or cached.get("run_id") != run_id:
+        return
+    front = cached["front"]
+    notions = charts.notions_of(front)
+    splits = charts.splits_of(front)
+    st.subheader("Every round")
+    only_front = st.toggle("Only the points on the front", value=True, key=f"{where}-only-front")
+    rows = []
+    for point in front.get("points") or []:
+        if only_front and not point.get("on_front"):
+            continue
+        row: dict[str, Any] = {
+            "round": point.get("round"),
+            "on front": bool(point.get("on_front")),
+            "trivial": bool(point.get("trivial")),
+        }
+        for split in splits:
+            short = "val" if split == "validation" else "test"
+            block = point.get(split)
+            for metric in ("balanced_accuracy", *notions):
+                row[f"{short} {charts.metric_label(metric)}"] = charts.metric_value(block, metric)
+        rows.append(row)
+    event = st.dataframe(
+        rows,
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key=f"{where}-table",
+        width="stretch",
+    )
+    chosen = event.selection.rows if event is not None else []
+    picked = rows[chosen[0]]["round"] if chosen and chosen[0] < len(rows) else None
+    clicks: dict[str, int | None] = st.session_state[state.CLICKS]
+    key = f"{where}-table"
+    if picked != clicks.get(key):
+        clicks[key] = picked
+        if picked is not None and picked != state.selected_round():
+            choose_point(run_id, int(picked), "in the table")
+            st.rerun()
+
+
+def datasets_overview() -> None:
+    """The datasets the service knows, and the columns of one of them."""
+    client = get_client()
+    try:
+        datasets = client.datasets()
+    except APIError as error:
+        st.warning(error.message, icon=":material/cloud_off:")
+        _error(error)
+        return
+    rows = []
+    for item in datasets:
+        profile = item.get("profile") or {}
+        rows.append(
+            {
+                "name": item.get("name"),
+                "kind": "built-in" if item.get("builtin") else "uploaded",
+                "target": item.get("target") or profile.get("suggested_target"),
+                "positive": item.get("positive"),
+                "protected": ", ".join(
+                    str(p)
+                    for p in item.get("protected") or profile.get("suggested_protected") or []
+                ),
+                "rows": item.get("rows"),
+            }
+        )
+    st.dataframe(rows, hide_index=True, width="stretch")
+    names = {str(item.get("name")): str(item.get("id")) for item in datasets}
+    if not names:
+        return
+    name = st.selectbox("Columns of", list(names), key="datasets-pick")
+    try:
+        info = client.dataset(names[str(name)])
+    except APIError as error:
+        _error(error)
+        return
+    if info.get("description"):
+        st.caption(str(info["description"]))
+    columns = (info.get("profile") or {}).get("columns") or []
+    st.dataframe(
+        [
+            {
+                "column": c.get("name"),
+                "kind": c.get("kind"),
+                "missing": c.get("missing_share"),
+                "distinct values": c.get("distinct"),
+            }
+            for c in columns
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+    if st.button(f"Use {name} in the chat", key="datasets-use", icon=":material/chat:"):
+        conversation.queue_prompt(f"use {name}")
+        st.switch_page("pages/chat.py")

@@ -1,0 +1,205 @@
+"""Real parts for the front-end tests: the real service on a real uvicorn server bound to
+127.0.0.1 (models in a temporary folder), the real Streamlit page under AppTest."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from streamlit.testing.v1 import AppTest
+
+from fairfront.service.api import create_app
+from fairfront.service.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+ENTRY = REPO / "frontend" / "streamlit_app.py"
+ACTIVE = ("queued", "running", "cancelling")
+APP_TIMEOUT = 60.0
+"""Seconds one AppTest run may take (a chat turn may compute an explanation)."""
+
+
+@dataclass
+class Service:
+    url: str
+    client: httpx.Client
+    app: Any
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        with contextlib.suppress(httpx.HTTPError, ValueError, KeyError):
+            runs = self.client.get("/api/runs", params={"limit": 500}).json()["runs"]
+            for run in runs:
+                if run["status"] in ACTIVE:
+                    self.client.delete(f"/api/runs/{run['id']}")
+        self.client.close()
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+        # The job workers this app started (by their pids).
+        services = getattr(self.app.state, "services", None)
+        pool = getattr(getattr(services, "executor", None), "_pool", None)
+        processes = dict(getattr(pool, "_processes", None) or {})
+        for process in processes.values():
+            if process.is_alive():
+                process.terminate()
+        for process in processes.values():
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+
+
+def start_service(models_dir: Path) -> Service:
+    app = create_app(Settings(models_dir=models_dir, max_jobs=1))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=3
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn-{port}", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the uvicorn server did not start")
+        time.sleep(0.02)
+    url = f"http://127.0.0.1:{port}"
+    return Service(url, httpx.Client(base_url=url, timeout=30.0), app, server, thread)
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (connections are refused)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def wait_done(client: httpx.Client, run_id: str, timeout: float = 120.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    run: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        run = client.get(f"/api/runs/{run_id}").json()
+        if run["status"] not in ACTIVE:
+            assert run["status"] == "done", run
+            return run
+        time.sleep(0.2)
+    raise AssertionError(f"run {run_id} still {run.get('status')!r} after {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    running = start_service(tmp_path_factory.mktemp("frontend") / "models")
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def compas_run(service: Service) -> dict[str, Any]:
+    """A chat session whose 20-round COMPAS run is done: ``{session_id, run_id, front}``."""
+    session_id = "fixture-compas"
+    reply = service.client.post(
+        "/api/chat",
+        json={
+            "session_id": session_id,
+            "message": "use compas, protect race and sex, train with 20 rounds",
+        },
+    ).json()
+    run_id = reply["run_id"]
+    assert run_id, reply
+    wait_done(service.client, run_id)
+    front = service.client.get(f"/api/runs/{run_id}/front").json()
+    return {"session_id": session_id, "run_id": run_id, "front": front}
+
+
+@pytest.fixture
+def app_test(service: Service, monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:
+    """``app_test(api_url=None, **state)``: the page against the service (or another URL),
+    with session-state keys set before the first run."""
+
+    def make(api_url: str | None = None, **session: Any) -> AppTest:
+        monkeypatch.setenv("FAIRFRONT_API_URL", api_url or service.url)
+        at = AppTest.from_file(str(ENTRY), default_timeout=APP_TIMEOUT)
+        for key, value in session.items():
+            at.session_state[key] = value
+        return at
+
+    return make
+
+
+# ----- reading and driving the page -------------------------------------------------------
+
+
+def texts(at: AppTest) -> list[str]:
+    """Every chat message's Markdown, in order."""
+    return ["\n".join(m.value for m in message.markdown) for message in at.chat_message]
+
+
+def no_traceback(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+    assert not [e.value for e in at.error if "server log has the details" in e.value]
+
+
+def chart(at: AppTest, key: str) -> Any:
+    """The Plotly chart element whose key ends ``key`` (e.g. ``chat-front``)."""
+    found = [c for c in at.get("plotly_chart") if str(c.proto.id).endswith(f"-{key}")]
+    assert found, [c.proto.id for c in at.get("plotly_chart")]
+    return found[0]
+
+
+def click_point(at: AppTest, key: str, round_: int, *, on_chart: bool = True) -> AppTest:
+    """Send what the browser sends when a point of the chart is clicked: the chart's
+    selection state, with the point's round in ``customdata`` (``on_chart=False``: a
+    round the chart does not show, as a stale or forged event would name)."""
+    element = chart(at, key)
+    figure = json.loads(element.proto.spec)
+    found = [
+        (number, index, trace)
+        for number, trace in enumerate(figure["data"])
+        for index, data in enumerate(trace.get("customdata") or [])
+        if data and data[0] == round_
+    ]
+    assert bool(found) == on_chart, f"round {round_} on chart {key}: {bool(found)}"
+    number, index, trace = found[0] if found else (0, 0, {"x": [0.0], "y": [0.0]})
+    point = {
+        "curve_number": number,
+        "point_number": index,
+        "point_index": index,
+        "x": trace["x"][index],
+        "y": trace["y"][index],
+        "customdata": [round_],
+    }
+    states = at._tree.get_widget_states()
+    widget = states.widgets.add()
+    widget.id = element.proto.id
+    widget.string_value = json.dumps(
+        {"selection": {"points": [point], "point_indices": [index], "box": [], "lasso": []}}
+    )
+    return at._run(states)
+
+
+def run_until(at: AppTest, done: Callable[[AppTest], bool], timeout: float = 120.0) -> AppTest:
+    """Rerun the page (as its one-second refresh would) until ``done(at)``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        at.run()
+        no_traceback(at)
+        if done(at):
+            return at
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not done after {timeout} s; chat: {texts(at)[-3:]}")
+        time.sleep(0.3)

@@ -1,0 +1,265 @@
+"""Multi-task learners, views, runs, the command line and the ONNX export (COMPAS, few epochs)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from app.cli import main  # noqa: E402
+from fairfront.datasets import (  # noqa: E402
+    MultiTaskDataset,
+    SingleClassTaskError,
+    TargetNotBinaryError,
+    load_dataset,
+    load_multitask,
+)
+from fairfront.metrics import evaluate  # noqa: E402
+from fairfront.multitask import (  # noqa: E402
+    EpochInfo,
+    FairBranchClassifier,
+    L2TFMTClassifier,
+    MultiTaskMLPClassifier,
+    MultiTaskSpec,
+    TaskClassError,
+    export_multitask,
+    load_multitask_model,
+    train_multitask,
+    write_multitask_run,
+)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> None:
+    torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def compas_mt() -> MultiTaskDataset:
+    return load_multitask("compas", protected=["race"])
+
+
+@pytest.fixture(scope="module")
+def compas_matrix(compas_mt: MultiTaskDataset) -> tuple[np.ndarray, np.ndarray]:
+    pre = compas_mt.preprocessor()
+    return pre.fit_transform(compas_mt.X), pre.transform(compas_mt.X_test)
+
+
+# ----- views ----------------------------------------------------------------------
+
+
+def test_compas_view_keeps_the_single_task_rows(compas_mt: MultiTaskDataset) -> None:
+    single = load_dataset("compas", protected=["race"])
+    assert compas_mt.tasks == ["two_year_recid", "is_violent_recid"]
+    assert compas_mt.Y.shape == (len(single.X), 2)
+    assert len(compas_mt.X) + len(compas_mt.X_test) == 6172
+    assert set(compas_mt.sensitive["race"]) == {"African-American", "other"}
+    assert "is_violent_recid" not in compas_mt.X.columns
+    # Violent recidivism implies recidivism within the data's follow-up for most rows.
+    assert compas_mt.Y[:, 1].mean() < compas_mt.Y[:, 0].mean()
+
+
+def test_adult_view_has_married_without_its_leaking_columns() -> None:
+    view = load_multitask("adult", protected=["sex"])
+    assert view.tasks == ["income", "married"]
+    assert view.positives == {"income": ">50K", "married": "1"}
+    assert {"marital-status", "relationship"}.isdisjoint(view.X.columns)
+    assert len(view.X) == 32561 and len(view.X_test) == 16281
+    assert 0.4 < view.Y[:, 1].mean() < 0.55
+
+
+def _csv(tmp_path: Path, **columns: list[object]) -> Path:
+    n = 60
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "g": np.where(np.arange(n) % 2, "a", "b"),
+            "t1": rng.integers(0, 2, n),
+            "t2": rng.integers(0, 2, n),
+        }
+    )
+    for name, values in columns.items():
+        frame[name] = values
+    path = tmp_path / "tasks.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_csv_with_several_targets(tmp_path: Path) -> None:
+    view = load_multitask(_csv(tmp_path), tasks=["t1", "t2"], protected=["g"])
+    assert view.Y.shape[1] == 2 and view.positives == {"t1": "1", "t2": "1"}
+
+
+def test_csv_non_binary_target_names_the_column(tmp_path: Path) -> None:
+    path = _csv(tmp_path, t2=[0, 1, 2] * 20)
+    with pytest.raises(TargetNotBinaryError, match="'t2'"):
+        load_multitask(path, tasks=["t1", "t2"], protected=["g"])
+
+
+def test_single_class_task_in_training_part_names_the_column(tmp_path: Path) -> None:
+    from fairfront.datasets._multitask import build_multitask
+
+    frame = pd.read_csv(_csv(tmp_path))
+    train, test = frame.iloc[:40].copy(), frame.iloc[40:].copy()
+    train["t2"] = 0
+    test["t2"] = 1
+    with pytest.raises(SingleClassTaskError, match="task 't2' has a single class"):
+        build_multitask(train, test, name="x", tasks=["t1", "t2"], positives=None, protected=["g"])
+
+
+# ----- estimators -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", [MultiTaskMLPClassifier, FairBranchClassifier, L2TFMTClassifier])
+def test_fit_shapes_determinism_and_callback(
+    cls: type, compas_mt: MultiTaskDataset, compas_matrix: tuple[np.ndarray, np.ndarray]
+) -> None:
+    X, X_test = compas_matrix
+    seen: list[EpochInfo] = []
+    params = {"max_epochs": 4, "random_state": 3, "patience": None}
+    if cls is FairBranchClassifier:
+        params["branch_every"] = 1
+    model = cls(**params).fit(
+        X, compas_mt.Y, sensitive_features=compas_mt.sensitive, callback=seen.append
+    )
+    assert [i.epoch for i in seen] == [1, 2, 3, 4]
+    assert set(seen[0].validation) == {"task_0", "task_1"}
+    assert {"eo", "eo_sum"} <= set(seen[0].validation["task_0"])
+    proba = model.predict_proba(X_test)
+    assert proba.shape == (X_test.shape[0], 2, 2)
+    np.testing.assert_allclose(proba.sum(axis=2), 1.0, rtol=1e-6)
+    labels = model.predict(X_test)
+    assert labels.shape == (X_test.shape[0], 2)
+    np.testing.assert_array_equal(labels, (proba[:, :, 1] > 0.5).astype(int))
+    again = cls(**params).fit(X, compas_mt.Y, sensitive_features=compas_mt.sensitive)
+    np.testing.assert_array_equal(again.predict_proba(X_test), proba)
+    assert 1 <= model.selected_epoch_ <= 4
+    if cls is FairBranchClassifier:
+        assert [b["depth"] for b in model.branch_log_] == [1, 0]
+
+
+def test_single_task_is_the_same_network_with_one_head(
+    compas_mt: MultiTaskDataset, compas_matrix: tuple[np.ndarray, np.ndarray]
+) -> None:
+    X, X_test = compas_matrix
+    model = FairBranchClassifier(max_epochs=2, random_state=0).fit(
+        X, compas_mt.Y[:, 0], sensitive_features=compas_mt.sensitive
+    )
+    assert model.n_tasks_ == 1 and model.predict(X_test).shape == (X_test.shape[0], 1)
+
+
+def test_labels_must_be_binary_and_both_classes_present(
+    compas_mt: MultiTaskDataset, compas_matrix: tuple[np.ndarray, np.ndarray]
+) -> None:
+    X, _ = compas_matrix
+    Y = pd.DataFrame(compas_mt.Y, columns=compas_mt.tasks)
+    bad = Y.copy()
+    bad.loc[0, "is_violent_recid"] = 2
+    with pytest.raises(TaskClassError, match="is_violent_recid"):
+        MultiTaskMLPClassifier(max_epochs=1).fit(X, bad)
+    constant = Y.copy()
+    constant["is_violent_recid"] = 0
+    with pytest.raises(TaskClassError, match="is_violent_recid.*single class"):
+        MultiTaskMLPClassifier(max_epochs=1).fit(X, constant)
+
+
+# ----- runs, command line, export -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    torch.set_num_threads(1)
+    out = tmp_path_factory.mktemp("mt") / "run"
+    spec = MultiTaskSpec(data="compas", protected=["race"], learner="fairbranch", epochs=5)
+    run = train_multitask(spec)
+    write_multitask_run(run, out)
+    return out
+
+
+def test_front_has_tasks_and_baselines(run_dir: Path, compas_mt: MultiTaskDataset) -> None:
+    front = json.loads((run_dir / "front.json").read_text())
+    assert front["multitask"] and [t["name"] for t in front["tasks"]] == compas_mt.tasks
+    point = next(p for p in front["points"] if p["selected"])
+    for task in compas_mt.tasks:
+        block = point["tasks"][task]["test"]
+        assert {"accuracy", "eo", "eo_sum"} <= set(block)
+    # The point's blocks are the mean (and worst) over tasks.
+    accs = [point["tasks"][t]["test"]["accuracy"] for t in compas_mt.tasks]
+    assert point["test"]["accuracy"] == pytest.approx(np.mean(accs))
+    assert point["worst"]["test"]["accuracy"] == pytest.approx(min(accs))
+    baselines = front["baselines"]
+    gains = baselines["gains"]
+    for task in compas_mt.tasks:
+        mtl, stl = point["tasks"][task]["test"], baselines["tasks"][task]["test"]
+        assert gains["tasks"][task]["knowledge_gain"] == pytest.approx(
+            mtl["accuracy"] - stl["accuracy"]
+        )
+        assert gains["tasks"][task]["discrimination_gain"]["eo_sum"] == pytest.approx(
+            mtl["eo_sum"]["value"] - stl["eo_sum"]["value"]
+        )
+
+
+def test_per_task_figures_agree_with_the_engine(run_dir: Path, compas_mt: MultiTaskDataset) -> None:
+    preprocess, network, run = load_multitask_model(run_dir)
+    front = json.loads((run_dir / "front.json").read_text())
+    point = next(p for p in front["points"] if p["selected"])
+    X_test = preprocess.transform(compas_mt.X_test)
+    with torch.no_grad():
+        logits = network(torch.from_numpy(np.asarray(X_test.toarray(), np.float32)))
+    for t, task in enumerate(compas_mt.tasks):
+        report = evaluate(
+            compas_mt.Y_test[:, t],
+            (logits[:, t] > 0).numpy().astype(int),
+            sensitive_features=compas_mt.sensitive_test,
+            notions=["eo", "eo_sum"],
+        )
+        block = point["tasks"][task]["test"]
+        assert block["accuracy"] == pytest.approx(report.overall["accuracy"])
+        assert block["eo_sum"]["value"] == pytest.approx(float(report.violation("eo_sum")))
+        assert block["eo"]["value"] == pytest.approx(float(report.violation("eo")))
+
+
+def test_onnx_export_matches_pytorch(run_dir: Path) -> None:
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnxscript")
+    data, card = export_multitask(run_dir)
+    assert [o["name"] for o in card["outputs"]] == [
+        "probabilities_two_year_recid",
+        "probabilities_is_violent_recid",
+    ]
+    parity = card["parity"]
+    assert parity["checked"] and parity["split"] == "test"
+    assert parity["max_abs_probability_difference"] <= 1e-5
+
+
+def test_cli_trains_a_multitask_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "cli"
+    code = main(
+        [
+            "train", "--data", "compas", "--tasks", "two_year_recid", "is_violent_recid",
+            "--protected", "race", "--learner", "mtl", "--epochs", "2", "--no-baseline",
+            "--out", str(out),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "epoch 1/2" in captured.err and "selected epoch" in captured.out
+    assert {"front.json", "run.json", "model.pt", "preprocess.joblib"} <= {
+        p.name for p in out.iterdir()
+    }
+    state = torch.load(out / "model.pt", weights_only=True)
+    assert all(isinstance(v, torch.Tensor) for v in state.values())
+
+
+def test_cli_rejects_tasks_with_a_boosting_learner(tmp_path: Path) -> None:
+    code = main(
+        ["train", "--data", "compas", "--tasks", "two_year_recid", "--learner", "mmm_fair",
+         "--out", str(tmp_path / "x")]
+    )  # fmt: skip
+    assert code == 2
