@@ -318,7 +318,28 @@ def _read_predictions(path: Path, column: str | None, n_rows: int, data: Any) ->
     return values.isin([positive, "1", "1.0", "True"]).to_numpy().astype(np.int64)
 
 
+def _export_multitask(args: argparse.Namespace) -> int:
+    """``export`` of a multi-task run: its chosen checkpoint (one output per task)."""
+    from fairfront.multitask import export_multitask
+
+    if args.round is not None:
+        raise ValueError("--round is for boosting runs; a multi-task run exports its chosen epoch")
+    onnx_bytes, card = export_multitask(Path(args.dir))
+    out = Path(args.out)
+    card_path = out.with_name(out.name.removesuffix(".onnx") + ".card.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for path, data in ((out, onnx_bytes), (card_path, json.dumps(card, indent=1).encode())):
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_bytes(data)
+        partial.replace(path)
+    print(f"wrote {out} and {card_path}")
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
+    run_file = Path(args.dir) / "run.json"
+    if run_file.is_file() and json.loads(run_file.read_text()).get("kind") == "multitask":
+        return _export_multitask(args)
     exported = write_export(Path(args.dir), Path(args.out), round=args.round)
     card = exported.card
     selection = card["selection"]

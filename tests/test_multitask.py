@@ -238,6 +238,16 @@ def test_onnx_export_matches_pytorch(run_dir: Path) -> None:
     assert parity["max_abs_probability_difference"] <= 1e-5
 
 
+def test_cli_exports_a_multitask_run(run_dir: Path, tmp_path: Path) -> None:
+    pytest.importorskip("onnxruntime")
+    out = tmp_path / "export" / "model.onnx"
+    assert main(["export", str(run_dir), "--out", str(out)]) == 0
+    card = json.loads((tmp_path / "export" / "model.card.json").read_text())
+    assert out.stat().st_size > 0 and card["parity"]["max_abs_probability_difference"] <= 1e-5
+    assert main(["export", str(run_dir), "--round", "3", "--out", str(tmp_path / "x.onnx")]) == 2
+    assert not (tmp_path / "x.onnx").exists()
+
+
 def test_cli_trains_a_multitask_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "cli"
     code = main(
