@@ -34,15 +34,18 @@ class _RoundProgressBar:
     """A tqdm bar on stderr advanced once per boosting round (nothing when quiet)."""
 
     def __init__(self, total: int, quiet: bool) -> None:
-        self.bar = None
-        if not quiet:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, unit="round", desc="boosting", file=sys.stderr)
+        self.bar: Any = None
+        self.total = total
+        self.quiet = quiet
 
     def __call__(self, info: RoundInfo) -> None:
-        if self.bar is not None:
-            self.bar.update(1)
+        if self.quiet:
+            return
+        if self.bar is None:  # made at the first round, so a data error shows no empty bar
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=self.total, unit="round", desc="boosting", file=sys.stderr)
+        self.bar.update(1)
 
     def close(self) -> None:
         if self.bar is not None:

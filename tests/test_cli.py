@@ -194,3 +194,11 @@ def test_metrics_audits_another_models_predictions(tmp_path: Path, capsys) -> No
     pd.DataFrame({"prediction": predictions[:-3]}).to_csv(path, index=False)
     assert main(["metrics", "--data", "compas", "--predictions", str(path)]) == 2
     assert f"{len(predictions) - 3} predictions" in capsys.readouterr().err
+
+
+def test_a_bad_constraint_is_refused_before_training(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "run"
+    assert main(["train", "--data", "compas", "--constraint", "eo<5", "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert "use <= or >=" in captured.err and "boosting" not in captured.err
+    assert not out.exists()

@@ -123,13 +123,15 @@ def build_learner(spec: RunSpec) -> FairBoostingClassifier:
             random_state=spec.random_state,
             **params,
         )
-    return MMMFairClassifier(
+    learner = MMMFairClassifier(
         n_estimators=spec.rounds,
         notions=tuple(spec.notions),
         constraints=tuple(spec.constraints) or None,
         random_state=spec.random_state,
         **params,
     )
+    learner.selection_rule()  # a bad constraint is an error now, not after training
+    return learner
 
 
 @dataclass

@@ -258,6 +258,9 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
     def _check_groups(self, groups: GroupIndex) -> None:
         """Reject protected attributes the learner cannot handle."""
 
+    def _check_selection(self) -> None:
+        """Reject a selection rule that cannot be applied, before any boosting."""
+
     def _choose_round(self, metrics: ManyModelsMetrics) -> tuple[int, str]:
         raise NotImplementedError
 
@@ -283,6 +286,7 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
         bars, live fronts).
         """
         self._validate_params()
+        self._check_selection()
         X, y = validate_data(
             self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
         )

@@ -126,6 +126,9 @@ class MMMFairClassifier(FairBoostingClassifier):
     def _front_notions(self) -> tuple[str, ...]:
         return self._notion_list()
 
+    def _check_selection(self) -> None:
+        self.selection_rule()
+
     def selection_rule(self) -> SelectionRule:
         """The rule ``fit`` applies, from ``constraints``, ``weights`` and ``maximize``."""
         if self.constraints:
