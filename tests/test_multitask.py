@@ -144,6 +144,59 @@ def test_fit_shapes_determinism_and_callback(
         assert [b["depth"] for b in model.branch_log_] == [1, 0]
 
 
+def test_parameters_round_trip_through_clone() -> None:
+    from sklearn.base import clone
+
+    for model in (
+        MultiTaskMLPClassifier(class_balance=False, max_epochs=3),
+        FairBranchClassifier(tau=0.5, gradnorm_alpha=1.0, random_state=4),
+        L2TFMTClassifier(epsilon=0.1, patience=None),
+    ):
+        params = model.get_params()
+        assert params["class_balance"] is model.class_balance
+        assert clone(model).get_params() == params
+    assert MultiTaskMLPClassifier().class_balance is True
+
+
+def test_class_balance_keeps_the_rare_task_useful_and_the_trivial_flag_honest(
+    compas_mt: MultiTaskDataset, compas_matrix: tuple[np.ndarray, np.ndarray]
+) -> None:
+    """is_violent_recid (base rate 0.11): all-negative without class balance, and said so."""
+    X, _ = compas_matrix
+    Y = compas_mt.task_frame(compas_mt.Y)
+    fits = {
+        balance: MultiTaskMLPClassifier(max_epochs=4, random_state=0, class_balance=balance).fit(
+            X, Y, sensitive_features=compas_mt.sensitive
+        )
+        for balance in (False, True)
+    }
+    plain, balanced = fits[False], fits[True]
+    assert all(h["trivial"] for h in plain.history_)
+    assert all(b["is_violent_recid"]["trivial"] for b in plain.validation_blocks_)
+    assert plain.selection_reason_.startswith("every epoch is trivial on some task")
+    assert "mean error" in plain.selection_reason_
+    assert not any(h["trivial"] for h in balanced.history_)
+    assert "mean balanced error" in balanced.selection_reason_
+    block = balanced.validation_blocks_[balanced.selected_epoch_ - 1]["is_violent_recid"]
+    assert not block["trivial"] and block["balanced_accuracy"] > 0.52
+    ratio = balanced.class_weights_[1, 1] / balanced.class_weights_[1, 0]
+    rows = compas_mt.Y[np.setdiff1d(np.arange(len(Y)), balanced.validation_rows_), 1]
+    assert ratio == pytest.approx((rows == 0).sum() / (rows == 1).sum())
+
+
+def test_class_balance_lets_fairbranch_switch_the_fairness_loss_on(
+    compas_mt: MultiTaskDataset, compas_matrix: tuple[np.ndarray, np.ndarray]
+) -> None:
+    """Unweighted, the rare task's L_t points against F_t on its head nearly always."""
+    X, _ = compas_matrix
+    share = {}
+    for balance in (False, True):
+        model = FairBranchClassifier(max_epochs=2, random_state=0, class_balance=balance)
+        model.fit(X, compas_mt.Y, sensitive_features=compas_mt.sensitive)
+        share[balance] = model.lambda_on_share_ / model.n_steps_
+    assert share[False][1] < 0.3 < 0.6 < share[True][1]
+
+
 def test_single_task_is_the_same_network_with_one_head(
     compas_mt: MultiTaskDataset, compas_matrix: tuple[np.ndarray, np.ndarray]
 ) -> None:
@@ -197,8 +250,12 @@ def test_front_has_tasks_and_baselines(run_dir: Path, compas_mt: MultiTaskDatase
     gains = baselines["gains"]
     for task in compas_mt.tasks:
         mtl, stl = point["tasks"][task]["test"], baselines["tasks"][task]["test"]
+        assert isinstance(mtl["trivial"], bool) and isinstance(stl["trivial"], bool)
         assert gains["tasks"][task]["knowledge_gain"] == pytest.approx(
             mtl["accuracy"] - stl["accuracy"]
+        )
+        assert gains["tasks"][task]["balanced_knowledge_gain"] == pytest.approx(
+            mtl["balanced_accuracy"] - stl["balanced_accuracy"]
         )
         assert gains["tasks"][task]["discrimination_gain"]["eo_sum"] == pytest.approx(
             mtl["eo_sum"]["value"] - stl["eo_sum"]["value"]
@@ -265,6 +322,47 @@ def test_cli_trains_a_multitask_run(tmp_path: Path, capsys: pytest.CaptureFixtur
     }
     state = torch.load(out / "model.pt", weights_only=True)
     assert all(isinstance(v, torch.Tensor) for v in state.values())
+
+
+def test_cli_default_fairbranch_command_gives_a_useful_front(
+    tmp_path: Path, compas_mt: MultiTaskDataset, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The documented command: a non-empty front, a selected point useful on both tasks."""
+    out = tmp_path / "fb"
+    code = main(
+        [
+            "train", "--data", "compas", "--tasks", "two_year_recid", "is_violent_recid",
+            "--protected", "race", "--learner", "fairbranch", "--epochs", "30",
+            "--out", str(out),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    assert "every epoch is trivial" not in capsys.readouterr().out
+    front = json.loads((out / "front.json").read_text())
+    assert front["front_rounds"]
+    on_front = [p for p in front["points"] if p["on_front"]]
+    assert on_front and not any(p["trivial"] for p in on_front)
+    selected = next(p for p in front["points"] if p["selected"])
+    assert not selected["trivial"]
+    assert "balanced error" in front["selection"]["rule"]["score"]
+    preprocess, network, _ = load_multitask_model(out)
+    X_test = preprocess.transform(compas_mt.X_test)
+    with torch.no_grad():
+        logits = network(torch.from_numpy(np.asarray(X_test.toarray(), np.float32)))
+    for t, task in enumerate(compas_mt.tasks):
+        for split in ("validation", "test"):
+            assert not selected["tasks"][task][split]["trivial"], (task, split)
+        report = evaluate(
+            compas_mt.Y_test[:, t],
+            (logits[:, t] > 0).numpy().astype(int),
+            sensitive_features=compas_mt.sensitive_test,
+            notions=["eo_sum"],
+        )
+        assert not report.trivial, task
+        assert report.overall["balanced_accuracy"] > 0.55, task
+        assert selected["tasks"][task]["test"]["balanced_accuracy"] == pytest.approx(
+            report.overall["balanced_accuracy"]
+        )
 
 
 def test_cli_rejects_tasks_with_a_boosting_learner(tmp_path: Path) -> None:

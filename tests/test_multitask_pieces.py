@@ -10,6 +10,8 @@ torch = pytest.importorskip("torch")
 from fairfront.multitask import (  # noqa: E402
     BranchedNetwork,
     FairBranchClassifier,
+    MultiTaskMLPClassifier,
+    class_weights,
     gradnorm_weights,
     group_by_similarity,
     linear_cka,
@@ -102,3 +104,41 @@ def test_gradnorm_weights_favour_the_slower_task_and_keep_their_sum() -> None:
     w = gradnorm_weights(np.ones(2), np.array([1.0, 1.0]), np.array([1.0, 0.5]), rate=1.0)
     assert w.sum() == pytest.approx(2.0)
     assert w[0] > w[1]
+
+
+def test_class_weights_balance_the_classes_and_average_one() -> None:
+    Y = np.array([[1, 0], [0, 1], [0, 0], [0, 1], [0, 0], [0, 1], [0, 0], [0, 0]])
+    w = class_weights(Y)
+    # task 0: 1 positive, 7 negatives; task 1: 3 and 5.
+    assert w[0, 1] / w[0, 0] == pytest.approx(7.0)
+    assert w[1, 1] / w[1, 0] == pytest.approx(5 / 3)
+    for t in range(2):
+        assert np.mean(np.where(Y[:, t] == 1, w[t, 1], w[t, 0])) == pytest.approx(1.0)
+    assert np.allclose(class_weights(np.array([[0], [1]])), 1.0)
+
+
+def test_class_balanced_loss_is_bce_pos_weight_and_leaves_the_fairness_loss_alone() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    Y = np.stack([rng.random(200) < 0.1, rng.random(200) < 0.5], axis=1).astype(int)
+    groups = np.where(rng.random(200) < 0.4, "a", "b")
+    fitted = {
+        balance: MultiTaskMLPClassifier(
+            max_epochs=1, validation_size=0.0, class_balance=balance, random_state=0
+        ).fit(X, Y, sensitive_features=groups)
+        for balance in (True, False)
+    }
+    logits = torch.from_numpy(rng.normal(size=(200, 2)).astype(np.float32))
+    y = torch.from_numpy(Y.astype(np.float32))
+    cells = torch.from_numpy((groups == "b").astype(np.int64))
+    L, F = fitted[True]._task_losses(logits, y, cells, fairness=True)
+    L0, F0 = fitted[False]._task_losses(logits, y, cells, fairness=True)
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    for t in range(2):
+        n_pos = float(Y[:, t].sum())
+        n_neg = 200 - n_pos
+        pos_weight = torch.tensor(n_neg / n_pos)
+        expected = bce(logits[:, t], y[:, t], pos_weight=pos_weight) * 200 / (2 * n_neg)
+        assert float(L[t]) == pytest.approx(float(expected), rel=1e-5)
+        assert float(L0[t]) == pytest.approx(float(bce(logits[:, t], y[:, t])), rel=1e-6)
+    assert torch.equal(F, F0)

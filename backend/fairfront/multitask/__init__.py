@@ -15,6 +15,7 @@ from ._estimators import (
     MultiTaskBase,
     MultiTaskMLPClassifier,
     TaskClassError,
+    class_weights,
 )
 from ._export import export_multitask
 from ._network import BranchedNetwork
@@ -58,6 +59,7 @@ __all__ = [
     "MultiTaskBase",
     "MultiTaskMLPClassifier",
     "TaskClassError",
+    "class_weights",
     "gradnorm_weights",
     "group_by_similarity",
     "linear_cka",

@@ -9,6 +9,21 @@ the boosting learners' ``RoundInfo``). The model predicts with the checkpoint of
 ``selected_epoch_``: the epoch with the lowest validation score among the epochs
 whose predictions are not trivial for any task. ``at_epoch`` gives any other epoch.
 
+The fit loop and the steps every learner takes are methods of the base class, one per
+step: :meth:`MultiTaskBase._losses` (per-task accuracy and fairness losses),
+:meth:`MultiTaskBase._descend` (one optimiser step on a scalar loss),
+:meth:`MultiTaskBase._validate` (scores of an epoch), :meth:`MultiTaskBase._select`
+(the epoch to predict with) and, for the two fair learners,
+:meth:`_TaskWeightedBase._update_task_weights` (the GradNorm-like rule). A learner's
+``_step`` holds only what is its own: FairBranch's lambda switch and projection (and its
+branching in ``_end_epoch``), L2T-FMT's teacher.
+
+Class balance (``class_balance=True``, the default): each task's accuracy loss weights
+its rows so that both classes count equally (the positive / negative weight ratio is
+that task's n_neg / n_pos on the training rows, BCE's ``pos_weight``), so a rare
+positive class (COMPAS ``is_violent_recid``, base rate 0.11) is not predicted away.
+The epoch score then reads the balanced error instead of the error.
+
 Fits are deterministic for a given ``random_state``: every random draw (initial
 weights, batches, the teacher's exploration) comes from seeds drawn from it, inside a
 forked torch RNG so the global one is left alone.
@@ -50,12 +65,14 @@ from ._pieces import (
 
 __all__ = [
     "TRACKED_NOTIONS",
+    "Batch",
     "EpochInfo",
     "FairBranchClassifier",
     "L2TFMTClassifier",
     "MultiTaskBase",
     "MultiTaskMLPClassifier",
     "TaskClassError",
+    "class_weights",
 ]
 
 log = logging.getLogger(__name__)
@@ -80,11 +97,51 @@ class EpochInfo:
     train_loss: float
     validation_loss: float
     validation: dict[str, dict[str, Any]]
-    """Per task: the epoch's ``front.json`` validation block."""
+    """Per task: the epoch's ``front.json`` validation block (with the task's ``trivial``)."""
     trivial: bool
     weights: list[float] = field(default_factory=list)
     branches: list[list[int]] = field(default_factory=list)
     note: str = ""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Rows a step trains on: features, labels (n x T, float 0/1) and group codes."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+    cells: torch.Tensor
+
+
+@dataclass
+class _FitData:
+    """The prepared training data of one ``fit``."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+    cells: torch.Tensor
+    Y: np.ndarray
+    groups: GroupIndex
+    train: np.ndarray
+    val: np.ndarray
+    names: list[str]
+
+    def rows(self, index: torch.Tensor) -> Batch:
+        return Batch(self.x[index], self.y[index], self.cells[index])
+
+
+def class_weights(Y: np.ndarray) -> np.ndarray:
+    """Per task, the row weights (negative, positive) that make both classes count equally.
+
+    Shape (T, 2): w_y = n / (2 n_y). The positive / negative ratio is n_neg / n_pos (BCE's
+    ``pos_weight``); the weights average 1 over the task's rows, so a weighted loss stays
+    on the scale of the unweighted one (and equals it for a task with base rate 0.5).
+    """
+    Y = np.asarray(Y)
+    n_pos = Y.sum(axis=0).astype(np.float64)
+    n_neg = Y.shape[0] - n_pos
+    counts = np.stack([n_neg, n_pos], axis=1)
+    return np.asarray(Y.shape[0] / (2.0 * np.maximum(counts, 1.0)))
 
 
 def _as_task_matrix(Y: Any) -> tuple[np.ndarray, list[str]]:
@@ -133,8 +190,26 @@ def _split_rows(
     return np.sort(train), np.sort(val)
 
 
+def _keep_params(estimator: BaseEstimator, given: dict[str, Any]) -> None:
+    """Store an ``__init__``'s arguments (its ``locals()``) as they are, as scikit-learn asks."""
+    for name in estimator._get_param_names():
+        setattr(estimator, name, given[name])
+
+
 class MultiTaskBase(ClassifierMixin, BaseEstimator):
-    """Shared fit loop; subclasses define one training step and the validation objective."""
+    """Shared fit loop and steps; subclasses define one training step (``_step``).
+
+    Parameters common to every learner: ``hidden_layer_sizes`` (trunk widths),
+    ``max_epochs``, ``batch_size``, ``learning_rate`` and ``weight_decay`` (Adam),
+    ``validation_size`` (share held out inside ``fit``), ``patience`` (epochs without a
+    better validation score before stopping; None: never), ``class_balance`` (weight each
+    task's accuracy loss so both classes count equally, see :func:`class_weights`; the
+    epoch score then uses the balanced error) and ``random_state``.
+
+    With ``class_balance`` a task's decision threshold (probability 0.5) is the one of
+    balanced classes: ``predict_proba`` gives the probabilities of that balanced
+    problem, not the task's base-rate-calibrated ones.
+    """
 
     _parameter_constraints: dict[str, list[Any]] = {
         "hidden_layer_sizes": [tuple, list],
@@ -144,8 +219,19 @@ class MultiTaskBase(ClassifierMixin, BaseEstimator):
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "validation_size": [Interval(Real, 0, 0.9, closed="both")],
         "patience": [Interval(Integral, 1, None, closed="left"), None],
+        "class_balance": ["boolean"],
         "random_state": ["random_state"],
     }
+
+    hidden_layer_sizes: tuple[int, ...]
+    max_epochs: int
+    batch_size: int
+    learning_rate: float
+    weight_decay: float
+    validation_size: float
+    patience: int | None
+    class_balance: bool
+    random_state: Any
 
     def __init__(
         self,
@@ -157,16 +243,10 @@ class MultiTaskBase(ClassifierMixin, BaseEstimator):
         weight_decay: float = 0.0,
         validation_size: float = 0.2,
         patience: int | None = 10,
+        class_balance: bool = True,
         random_state: Any = None,
     ) -> None:
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.weight_decay = weight_decay
-        self.validation_size = validation_size
-        self.patience = patience
-        self.random_state = random_state
+        _keep_params(self, locals())
 
     # ----- what subclasses decide -------------------------------------------------
     def _start(self, network: BranchedNetwork, n_tasks: int, seed: int) -> None:
@@ -174,12 +254,7 @@ class MultiTaskBase(ClassifierMixin, BaseEstimator):
         self.task_weights_ = np.ones(n_tasks)
 
     def _step(
-        self,
-        network: BranchedNetwork,
-        optimizer: torch.optim.Optimizer,
-        x: torch.Tensor,
-        y: torch.Tensor,
-        cells: torch.Tensor,
+        self, network: BranchedNetwork, optimizer: torch.optim.Optimizer, batch: Batch
     ) -> float:
         """One optimisation step on a batch; returns the batch's training loss."""
         raise NotImplementedError
@@ -193,72 +268,81 @@ class MultiTaskBase(ClassifierMixin, BaseEstimator):
     def _uses_fairness(self) -> bool:
         return False
 
-    def _objective(self, logits: torch.Tensor, y: torch.Tensor, cells: torch.Tensor) -> float:
-        """Validation objective (lower is better): mean over tasks of the task's losses."""
-        ce = nn.functional.binary_cross_entropy_with_logits(logits, y, reduction="none")
-        total = ce.mean(dim=0)
-        if self._uses_fairness():
-            fair = torch.stack(
-                [
-                    robust_fairness_loss(ce[:, t], y[:, t], cells, self.n_cells_)
-                    for t in range(y.shape[1])
-                ]
-            )
-            total = total + fair
-        return float(total.mean())
-
-    def _score(self, blocks: dict[str, dict[str, Any]]) -> float:
-        """Validation score of an epoch (lower is better), from the per-task blocks.
-
-        Mean over tasks of the error rate, plus (for the fair learners) the mean
-        ``eo_sum``: AdaFair's ERR + EqOdds rule of ``algorithms.md`` section 3 with
-        c = 0, averaged over tasks. Early stopping and the choice of epoch read it.
-        """
-        error = np.mean([1.0 - float(b["accuracy"] or 0.0) for b in blocks.values()])
-        if not self._uses_fairness():
-            return float(error)
-        eo_sum = [b["eo_sum"]["value"] for b in blocks.values()]
-        return float(error + np.mean([1.0 if v is None else float(v) for v in eo_sum]))
-
-    def _score_text(self) -> str:
-        return "mean error + mean eo_sum" if self._uses_fairness() else "mean error"
-
-    # ----- helpers for subclasses -------------------------------------------------
-    def _losses(
-        self, network: BranchedNetwork, x: torch.Tensor, y: torch.Tensor, cells: torch.Tensor
+    # ----- the steps every learner shares -----------------------------------------
+    def _task_losses(
+        self, logits: torch.Tensor, y: torch.Tensor, cells: torch.Tensor, *, fairness: bool
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Per-task accuracy losses L (T,) and robust fairness losses F (T,)."""
-        logits = network(x)
+        """Per-task accuracy losses L (T,) and robust fairness losses F (T,; zeros if not
+        ``fairness``).
+
+        L_t is the mean cross-entropy of task t, class-weighted when ``class_balance``.
+        F_t (:func:`robust_fairness_loss`) reads the unweighted cross-entropies: it is a
+        sum of per-class means already, so both classes count in it whatever the weights.
+        """
         ce = nn.functional.binary_cross_entropy_with_logits(logits, y, reduction="none")
+        if self.class_balance:
+            weights = self._class_weights
+            accuracy = (ce * torch.where(y > 0.5, weights[:, 1], weights[:, 0])).mean(dim=0)
+        else:
+            accuracy = ce.mean(dim=0)
+        if not fairness:
+            return accuracy, torch.zeros_like(accuracy)
         fair = torch.stack(
             [
                 robust_fairness_loss(ce[:, t], y[:, t], cells, self.n_cells_)
                 for t in range(y.shape[1])
             ]
         )
-        return ce.mean(dim=0), fair
+        return accuracy, fair
+
+    def _losses(
+        self, network: BranchedNetwork, batch: Batch, *, fairness: bool = True
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """L and F (see :meth:`_task_losses`) of the network on a batch."""
+        return self._task_losses(network(batch.x), batch.y, batch.cells, fairness=fairness)
+
+    @staticmethod
+    def _descend(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> float:
+        """One optimiser step on the gradient of a scalar ``loss``; returns its value."""
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return float(loss.detach())
+
+    def _objective(self, logits: torch.Tensor, y: torch.Tensor, cells: torch.Tensor) -> float:
+        """Validation loss (reported, lower is better): mean over tasks of L_t (+ F_t)."""
+        accuracy, fair = self._task_losses(logits, y, cells, fairness=self._uses_fairness())
+        return float((accuracy + fair).mean())
+
+    def _score(self, blocks: dict[str, dict[str, Any]]) -> float:
+        """Validation score of an epoch (lower is better), from the per-task blocks.
+
+        Mean over tasks of the balanced error (1 - balanced accuracy) with
+        ``class_balance``, of the error rate without, plus (for the fair learners) the
+        mean ``eo_sum``: AdaFair's ERR + EqOdds rule of ``algorithms.md`` section 3 with
+        c = 0, averaged over tasks. Early stopping and the choice of epoch read it. The
+        balanced error goes with the class-balanced loss: the error would prefer the
+        epochs that predict a rare class least, down to the trivial ones.
+        """
+        metric = "balanced_accuracy" if self.class_balance else "accuracy"
+        error = np.mean([1.0 - float(b[metric] or 0.0) for b in blocks.values()])
+        if not self._uses_fairness():
+            return float(error)
+        eo_sum = [b["eo_sum"]["value"] for b in blocks.values()]
+        return float(error + np.mean([1.0 if v is None else float(v) for v in eo_sum]))
+
+    def _score_text(self) -> str:
+        error = "mean balanced error" if self.class_balance else "mean error"
+        return f"{error} + mean eo_sum" if self._uses_fairness() else error
 
     def _new_optimizer(self, network: nn.Module) -> torch.optim.Optimizer:
         return torch.optim.Adam(
             network.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
         )
 
-    # ----- scikit-learn API -------------------------------------------------------
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.target_tags.multi_output = True
-        return tags
-
-    def fit(
-        self,
-        X: Any,
-        Y: Any,
-        *,
-        sensitive_features: Any = None,
-        callback: Callable[[EpochInfo], None] | None = None,
-    ) -> MultiTaskBase:
-        """Train on (X, Y); ``sensitive_features``: one column per protected attribute."""
+    # ----- fit, step by step ------------------------------------------------------
+    def _prepare(self, X: Any, Y: Any, sensitive_features: Any) -> _FitData:
+        """Check the inputs, set the fitted attributes that describe them, split rows."""
         self._validate_params()
         hidden = tuple(int(h) for h in self.hidden_layer_sizes)
         if not hidden or min(hidden) < 1:
@@ -281,7 +365,7 @@ class MultiTaskBase(ClassifierMixin, BaseEstimator):
         self.protected_ = groups.attributes
         self.n_cells_ = len(cell_labels)
         rng = check_random_state(self.random_state)
-        split_seed, torch_seed = (int(s) for s in rng.randint(_MAX_SEED, size=2))
+        split_seed, self._seed = (int(s) for s in rng.randint(_MAX_SEED, size=2))
         train, val = _split_rows(Y_matrix, cells, self.validation_size, split_seed)
         self.validation_on_training_data_ = train is val
         self.validation_rows_ = val
@@ -292,90 +376,82 @@ class MultiTaskBase(ClassifierMixin, BaseEstimator):
                     f"task {name!r} has a single class ({int(present[0])}) in the training "
                     "part; it needs rows of both classes"
                 )
+        self.class_weights_ = class_weights(Y_matrix[train])
+        self._class_weights = torch.from_numpy(self.class_weights_.astype(np.float32))
+        return _FitData(
+            x=torch.from_numpy(X),
+            y=torch.from_numpy(Y_matrix.astype(np.float32)),
+            cells=torch.from_numpy(cells.astype(np.int64)),
+            Y=Y_matrix,
+            groups=groups,
+            train=train,
+            val=val,
+            names=names,
+        )
 
-        started = time.perf_counter()
-        self.checkpoints_: list[tuple[dict[str, Any], dict[str, torch.Tensor]]] = []
-        self.validation_objective_: list[float] = []
-        self.validation_score_: list[float] = []
-        self.validation_blocks_: list[dict[str, dict[str, Any]]] = []
-        self.history_: list[dict[str, Any]] = []
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(torch_seed)
-            generator = torch.Generator().manual_seed(torch_seed)
-            network = BranchedNetwork(X.shape[1], hidden, n_tasks)
-            mean = X[train].mean(axis=0)
-            scale = X[train].std(axis=0)
-            scale[scale < 1e-8] = 1.0
-            network.set_scaling(torch.from_numpy(mean), torch.from_numpy(scale))
-            self._start(network, n_tasks, torch_seed)
-            optimizer = self._new_optimizer(network)
-            x_all = torch.from_numpy(X)
-            y_all = torch.from_numpy(Y_matrix.astype(np.float32))
-            c_all = torch.from_numpy(cells.astype(np.int64))
-            train_t, val_t = torch.from_numpy(train), torch.from_numpy(val)
-            best, since_best = np.inf, 0
-            self.stop_reason_ = f"all {self.max_epochs} epochs done"
-            for epoch in range(1, self.max_epochs + 1):
-                tick = time.perf_counter()
-                network.train()
-                order = train_t[torch.randperm(train_t.shape[0], generator=generator)]
-                losses = []
-                for start in range(0, order.shape[0], self.batch_size):
-                    rows = order[start : start + self.batch_size]
-                    losses.append(
-                        self._step(network, optimizer, x_all[rows], y_all[rows], c_all[rows])
-                    )
-                new_optimizer, note = self._end_epoch(network, epoch)
-                if new_optimizer is not None:
-                    optimizer = new_optimizer
-                network.eval()
-                with torch.no_grad():
-                    logits = network(x_all[val_t])
-                objective = self._objective(logits, y_all[val_t], c_all[val_t])
-                self.checkpoints_.append((network.config(), copy.deepcopy(network.state_dict())))
-                self.validation_objective_.append(objective)
-                predicted = (logits > 0).numpy()
-                blocks, trivial = {}, False
-                for t, name in enumerate(names):
-                    metrics = evaluate_many(
-                        Y_matrix[val, t],
-                        predicted[:, t : t + 1],
-                        sensitive_features=groups.take(val),
-                        notions=TRACKED_NOTIONS,
-                    )
-                    blocks[name] = metrics.block(0)
-                    trivial = trivial or bool(metrics.trivial[0])
-                score = self._score(blocks)
-                self.validation_blocks_.append(blocks)
-                self.validation_score_.append(score)
-                self.history_.append({"trivial": trivial, "note": note})
-                if callback is not None:
-                    callback(
-                        EpochInfo(
-                            epoch=epoch,
-                            n_epochs=self.max_epochs,
-                            seconds=time.perf_counter() - tick,
-                            train_loss=float(np.mean(losses)),
-                            validation_loss=objective,
-                            validation=blocks,
-                            trivial=trivial,
-                            weights=[float(w) for w in self.task_weights_],
-                            branches=[list(r) for r in network.assign],
-                            note=note,
-                        )
-                    )
-                if score < best - 1e-6:
-                    best, since_best = score, 0
-                else:
-                    since_best += 1
-                if self.patience is not None and since_best >= self.patience:
-                    self.stop_reason_ = (
-                        f"epoch {epoch}: no better validation score for "
-                        f"{self.patience} epochs (early stop)"
-                    )
-                    break
-        self.n_epochs_ = len(self.checkpoints_)
-        self.fit_seconds_ = time.perf_counter() - started
+    def _build(self, data: _FitData) -> BranchedNetwork:
+        """The initial network, with the training rows' scaling inside."""
+        hidden = tuple(int(h) for h in self.hidden_layer_sizes)
+        network = BranchedNetwork(data.x.shape[1], hidden, self.n_tasks_)
+        X_train = data.x.numpy()[data.train]
+        scale = X_train.std(axis=0)
+        scale[scale < 1e-8] = 1.0
+        network.set_scaling(torch.from_numpy(X_train.mean(axis=0)), torch.from_numpy(scale))
+        return network
+
+    def _train_epoch(
+        self,
+        network: BranchedNetwork,
+        optimizer: torch.optim.Optimizer,
+        data: _FitData,
+        generator: torch.Generator,
+    ) -> float:
+        """One pass over the training rows in shuffled mini-batches; mean batch loss."""
+        network.train()
+        train = torch.from_numpy(data.train)
+        order = train[torch.randperm(train.shape[0], generator=generator)]
+        losses = [
+            self._step(network, optimizer, data.rows(order[start : start + self.batch_size]))
+            for start in range(0, order.shape[0], self.batch_size)
+        ]
+        return float(np.mean(losses))
+
+    def _validate(
+        self, network: BranchedNetwork, data: _FitData
+    ) -> tuple[float, dict[str, dict[str, Any]], bool]:
+        """Validation loss, per-task blocks and whether any task's predictions are trivial.
+
+        Stores the epoch's checkpoint, loss, blocks and score.
+        """
+        network.eval()
+        val = torch.from_numpy(data.val)
+        with torch.no_grad():
+            logits = network(data.x[val])
+        objective = self._objective(logits, data.y[val], data.cells[val])
+        predicted = (logits > 0).numpy()
+        blocks, trivial = {}, False
+        for t, name in enumerate(data.names):
+            metrics = evaluate_many(
+                data.Y[data.val, t],
+                predicted[:, t : t + 1],
+                sensitive_features=data.groups.take(data.val),
+                notions=TRACKED_NOTIONS,
+            )
+            blocks[name] = {**metrics.block(0), "trivial": bool(metrics.trivial[0])}
+            trivial = trivial or blocks[name]["trivial"]
+        self.checkpoints_.append((network.config(), copy.deepcopy(network.state_dict())))
+        self.validation_objective_.append(objective)
+        self.validation_blocks_.append(blocks)
+        self.validation_score_.append(self._score(blocks))
+        return objective, blocks, trivial
+
+    def _select(self) -> int:
+        """The epoch to predict with (1-based), with ``selection_reason_``.
+
+        The lowest validation score among the epochs not trivial on any task; when every
+        epoch is trivial on some task, the lowest score all the same, and the reason
+        says so (the point stays flagged trivial).
+        """
         scores = np.array(self.validation_score_)
         trivial_epochs = np.array([h["trivial"] for h in self.history_])
         eligible = np.where(trivial_epochs, np.inf, scores)
@@ -392,7 +468,73 @@ class MultiTaskBase(ClassifierMixin, BaseEstimator):
                 f"every epoch is trivial on some task; epoch {chosen + 1} has the lowest "
                 f"validation {what} ({scores[chosen]:.4f})"
             )
-        self._use_epoch(chosen + 1)
+        return chosen + 1
+
+    # ----- scikit-learn API -------------------------------------------------------
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        return tags
+
+    def fit(
+        self,
+        X: Any,
+        Y: Any,
+        *,
+        sensitive_features: Any = None,
+        callback: Callable[[EpochInfo], None] | None = None,
+    ) -> MultiTaskBase:
+        """Train on (X, Y); ``sensitive_features``: one column per protected attribute."""
+        data = self._prepare(X, Y, sensitive_features)
+        started = time.perf_counter()
+        self.checkpoints_: list[tuple[dict[str, Any], dict[str, torch.Tensor]]] = []
+        self.validation_objective_: list[float] = []
+        self.validation_score_: list[float] = []
+        self.validation_blocks_: list[dict[str, dict[str, Any]]] = []
+        self.history_: list[dict[str, Any]] = []
+        self.stop_reason_ = f"all {self.max_epochs} epochs done"
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self._seed)
+            generator = torch.Generator().manual_seed(self._seed)
+            network = self._build(data)
+            self._start(network, self.n_tasks_, self._seed)
+            optimizer = self._new_optimizer(network)
+            best, since_best = np.inf, 0
+            for epoch in range(1, self.max_epochs + 1):
+                tick = time.perf_counter()
+                train_loss = self._train_epoch(network, optimizer, data, generator)
+                new_optimizer, note = self._end_epoch(network, epoch)
+                if new_optimizer is not None:
+                    optimizer = new_optimizer
+                objective, blocks, trivial = self._validate(network, data)
+                self.history_.append({"trivial": trivial, "note": note})
+                if callback is not None:
+                    callback(
+                        EpochInfo(
+                            epoch=epoch,
+                            n_epochs=self.max_epochs,
+                            seconds=time.perf_counter() - tick,
+                            train_loss=train_loss,
+                            validation_loss=objective,
+                            validation=blocks,
+                            trivial=trivial,
+                            weights=[float(w) for w in self.task_weights_],
+                            branches=[list(r) for r in network.assign],
+                            note=note,
+                        )
+                    )
+                score = self.validation_score_[-1]
+                best, since_best = (score, 0) if score < best - 1e-6 else (best, since_best + 1)
+                if self.patience is not None and since_best >= self.patience:
+                    self.stop_reason_ = (
+                        f"epoch {epoch}: no better validation score for "
+                        f"{self.patience} epochs (early stop)"
+                    )
+                    break
+        self.n_epochs_ = len(self.checkpoints_)
+        self.fit_seconds_ = time.perf_counter() - started
+        self._use_epoch(self._select())
         return self
 
     # ----- prediction -------------------------------------------------------------
@@ -440,42 +582,109 @@ class MultiTaskBase(ClassifierMixin, BaseEstimator):
 
 
 class MultiTaskMLPClassifier(MultiTaskBase):
-    """A plain shared trunk with one head per task; loss = sum of the tasks' cross-entropies.
+    """A plain shared trunk with one head per task; loss = sum of the tasks' L_t.
 
-    No fairness term, no task weighting: the multi-task baseline.
+    No fairness term, no task weighting: the multi-task baseline (class-balanced like
+    the others when ``class_balance``).
     """
 
     def _step(
-        self,
-        network: BranchedNetwork,
-        optimizer: torch.optim.Optimizer,
-        x: torch.Tensor,
-        y: torch.Tensor,
-        cells: torch.Tensor,
+        self, network: BranchedNetwork, optimizer: torch.optim.Optimizer, batch: Batch
     ) -> float:
-        optimizer.zero_grad()
-        logits = network(x)
-        loss = nn.functional.binary_cross_entropy_with_logits(logits, y, reduction="none")
-        total = loss.mean(dim=0).sum()
-        total.backward()
-        optimizer.step()
-        return float(total.detach())
+        accuracy, _ = self._losses(network, batch, fairness=False)
+        return self._descend(optimizer, accuracy.sum())
 
 
-def _flat(grads: tuple[torch.Tensor | None, ...], params: list[nn.Parameter]) -> list[torch.Tensor]:
-    return [g if g is not None else torch.zeros_like(p) for g, p in zip(grads, params, strict=True)]
+class _TaskWeightedBase(MultiTaskBase):
+    """The two fair learners: a fairness term and GradNorm-like task weights.
+
+    ``gradnorm_alpha`` and ``weight_rate`` drive :func:`gradnorm_weights`.
+    """
+
+    _parameter_constraints: dict[str, list[Any]] = {
+        **MultiTaskBase._parameter_constraints,
+        "gradnorm_alpha": [Interval(Real, 0, None, closed="left")],
+        "weight_rate": [Interval(Real, 0, 1, closed="both")],
+    }
+
+    gradnorm_alpha: float
+    weight_rate: float
+
+    def _uses_fairness(self) -> bool:
+        return True
+
+    def _start(self, network: BranchedNetwork, n_tasks: int, seed: int) -> None:
+        super()._start(network, n_tasks, seed)
+        self._initial_losses: np.ndarray | None = None
+
+    def _update_task_weights(self, accuracy: torch.Tensor, grad_norms: np.ndarray) -> None:
+        """One GradNorm-like step from the tasks' accuracy losses and shared-gradient norms.
+
+        Loss ratios are taken against the first step's losses. A task with no gradient
+        on a shared part (norm 0, e.g. once every task has its own branch) leaves the
+        weights as they are.
+        """
+        losses = accuracy.detach().numpy()
+        if self._initial_losses is None:
+            self._initial_losses = np.maximum(losses, 1e-12)
+        self.task_weights_ = gradnorm_weights(
+            self.task_weights_,
+            grad_norms,
+            losses / self._initial_losses,
+            alpha=self.gradnorm_alpha,
+            rate=self.weight_rate,
+        )
 
 
-class FairBranchClassifier(MultiTaskBase):
+def _task_gradients(losses: torch.Tensor, params: list[nn.Parameter]) -> list[list[torch.Tensor]]:
+    """Per task t, the gradient of ``losses[t]`` on each of ``params`` (zeros where unused)."""
+    out = []
+    for t in range(losses.shape[0]):
+        grads = torch.autograd.grad(losses[t], params, retain_graph=True, allow_unused=True)
+        pairs = zip(grads, params, strict=True)
+        out.append([g if g is not None else torch.zeros_like(p) for g, p in pairs])
+    return out
+
+
+@dataclass(frozen=True)
+class _Part:
+    """A parametrised part of the network: its slice of the parameter list and its users."""
+
+    start: int
+    stop: int
+    users: list[int]
+    is_head: bool
+
+
+def _parts(network: BranchedNetwork) -> tuple[list[nn.Parameter], list[_Part]]:
+    """The network's parameters in order, and where each part's parameters sit in them."""
+    params: list[nn.Parameter] = []
+    parts: list[_Part] = []
+    for module, users in network.modules_with_users():
+        own = list(module.parameters())
+        is_head = any(module is head for head in network.heads)
+        parts.append(_Part(len(params), len(params) + len(own), users, is_head))
+        params += own
+    return params, parts
+
+
+class FairBranchClassifier(_TaskWeightedBase):
     """FairBranch: fair multi-task learning with parameter-similarity branching.
 
-    Per task t: accuracy loss L_t (cross-entropy) and fairness loss F_t (the robust
-    worst-group loss, :func:`robust_fairness_loss`). lambda_t = 0 when the gradients of
-    L_t and F_t on task t's head point against each other, else 1. Inside every part
-    shared by several tasks, the tasks' fairness gradients are made non-conflicting by
-    projection (:func:`project_conflicting`) before they are summed; accuracy gradients
-    are summed as they are. Task weights follow a GradNorm-like rule
-    (:func:`gradnorm_weights`) on the tasks' accuracy-gradient norms over shared parts.
+    Per task t: accuracy loss L_t (cross-entropy, class-balanced when ``class_balance``)
+    and fairness loss F_t (the robust worst-group loss, :func:`robust_fairness_loss`).
+    lambda_t = 0 when the gradients of L_t and F_t on task t's head point against each
+    other, else 1. Inside every part shared by several tasks, the tasks' fairness
+    gradients are made non-conflicting by projection (:func:`project_conflicting`) before
+    they are summed; accuracy gradients are summed as they are. Task weights follow a
+    GradNorm-like rule (:func:`gradnorm_weights`) on the tasks' accuracy-gradient norms
+    over shared parts.
+
+    ``class_balance`` matters to the switch: F_t weighs both classes equally, so on an
+    imbalanced task the unweighted L_t (ruled by the majority class) points against it
+    at nearly every step and lambda_t stays 0 (COMPAS ``is_violent_recid``: fairness on
+    in 5% of the steps; class-balanced: 84%); ``lambda_on_share_`` counts, per task, the
+    steps with lambda_t = 1 out of ``n_steps_``.
 
     Branching: every ``branch_every`` epochs, starting at the top trunk layer and moving
     one layer down each time, the tasks sharing a copy of that layer are compared by the
@@ -491,13 +700,15 @@ class FairBranchClassifier(MultiTaskBase):
     """
 
     _parameter_constraints: dict[str, list[Any]] = {
-        **MultiTaskBase._parameter_constraints,
+        **_TaskWeightedBase._parameter_constraints,
         "tau": [Interval(Real, 0, 1, closed="both")],
         "branch_every": [Interval(Integral, 1, None, closed="left")],
         "fairness_weight": [Interval(Real, 0, None, closed="left")],
-        "gradnorm_alpha": [Interval(Real, 0, None, closed="left")],
-        "weight_rate": [Interval(Real, 0, 1, closed="both")],
     }
+
+    tau: float
+    branch_every: int
+    fairness_weight: float
 
     def __init__(
         self,
@@ -509,28 +720,15 @@ class FairBranchClassifier(MultiTaskBase):
         weight_decay: float = 0.0,
         validation_size: float = 0.2,
         patience: int | None = 10,
+        class_balance: bool = True,
+        random_state: Any = None,
         tau: float = 0.7,
         branch_every: int = 5,
         fairness_weight: float = 1.0,
         gradnorm_alpha: float = 1.5,
         weight_rate: float = 0.05,
-        random_state: Any = None,
     ) -> None:
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            weight_decay=weight_decay,
-            validation_size=validation_size,
-            patience=patience,
-            random_state=random_state,
-        )
-        self.tau = tau
-        self.branch_every = branch_every
-        self.fairness_weight = fairness_weight
-        self.gradnorm_alpha = gradnorm_alpha
-        self.weight_rate = weight_rate
+        _keep_params(self, locals())
 
     def _uses_fairness(self) -> bool:
         return self.fairness_weight > 0
@@ -540,94 +738,88 @@ class FairBranchClassifier(MultiTaskBase):
         self.branch_depth_ = len(network.hidden) - 1
         self.branch_log_: list[dict[str, Any]] = []
         self.lambda_on_share_ = np.zeros(n_tasks)
-        self._initial_losses: np.ndarray | None = None
-        self._steps = 0
+        self.n_steps_ = 0
 
     def _step(
-        self,
-        network: BranchedNetwork,
-        optimizer: torch.optim.Optimizer,
-        x: torch.Tensor,
-        y: torch.Tensor,
-        cells: torch.Tensor,
+        self, network: BranchedNetwork, optimizer: torch.optim.Optimizer, batch: Batch
     ) -> float:
-        parts = network.modules_with_users()
-        params = [p for module, _ in parts for p in module.parameters()]
-        L, F = self._losses(network, x, y, cells)
-        n_tasks = L.shape[0]
-        grads_L = [
-            _flat(torch.autograd.grad(L[t], params, retain_graph=True, allow_unused=True), params)
-            for t in range(n_tasks)
-        ]
-        use_fair = self.fairness_weight > 0
-        grads_F = [
-            _flat(torch.autograd.grad(F[t], params, retain_graph=True, allow_unused=True), params)
-            if use_fair
-            else [torch.zeros_like(p) for p in params]
-            for t in range(n_tasks)
-        ]
-        # Where each part's parameters sit in ``params``.
-        spans: list[tuple[int, int, list[int]]] = []
-        offset = 0
-        for module, users in parts:
-            count = len(list(module.parameters()))
-            spans.append((offset, offset + count, users))
-            offset += count
-        head_span = {
-            users[0]: (a, b)
-            for (a, b, users), (m, _) in zip(spans, parts, strict=True)
-            if any(m is h for h in network.heads)
-        }
-        # lambda switch on the heads.
-        lambdas = np.ones(n_tasks)
-        for t in range(n_tasks):
-            a, b = head_span[t]
-            dot = sum(float((grads_L[t][i] * grads_F[t][i]).sum()) for i in range(a, b))
-            lambdas[t] = 0.0 if dot < 0 else 1.0
+        accuracy, fair = self._losses(network, batch, fairness=self._uses_fairness())
+        params, parts = _parts(network)
+        grads_L = _task_gradients(accuracy, params)
+        grads_F = (
+            _task_gradients(fair, params)
+            if self._uses_fairness()
+            else [[torch.zeros_like(p) for p in params] for _ in range(accuracy.shape[0])]
+        )
+        lambdas = self._lambda_switch(parts, grads_L, grads_F)
+        shared_norms = self._set_gradients(params, parts, grads_L, grads_F, lambdas)
+        optimizer.step()
+        self._update_task_weights(accuracy, shared_norms)
+        weighted = accuracy + self.fairness_weight * torch.from_numpy(lambdas).float() * fair
+        return float(weighted.detach().sum())
+
+    def _lambda_switch(
+        self,
+        parts: list[_Part],
+        grads_L: list[list[torch.Tensor]],
+        grads_F: list[list[torch.Tensor]],
+    ) -> np.ndarray:
+        """lambda_t = 0 where L_t's and F_t's gradients on task t's head conflict, else 1."""
+        lambdas = np.ones(len(grads_L))
+        for part in parts:
+            if part.is_head:
+                t = part.users[0]
+                dot = sum(
+                    float((grads_L[t][i] * grads_F[t][i]).sum())
+                    for i in range(part.start, part.stop)
+                )
+                lambdas[t] = 0.0 if dot < 0 else 1.0
         self.lambda_on_share_ = self.lambda_on_share_ + lambdas
-        self._steps += 1
+        self.n_steps_ += 1
+        return lambdas
+
+    def _set_gradients(
+        self,
+        params: list[nn.Parameter],
+        parts: list[_Part],
+        grads_L: list[list[torch.Tensor]],
+        grads_F: list[list[torch.Tensor]],
+        lambdas: np.ndarray,
+    ) -> np.ndarray:
+        """Write each parameter's gradient; return the tasks' shared accuracy-gradient norms.
+
+        A part of one task: w_t (grad L_t + fairness_weight lambda_t grad F_t). A shared
+        part: the tasks' weighted accuracy gradients summed, plus their weighted
+        fairness gradients after projection of the conflicting ones.
+        """
         w = self.task_weights_
-        shared_norms = np.zeros(n_tasks)
-        has_shared = False
-        for a, b, users in spans:
-            if len(users) == 1:
-                t = users[0]
-                for i in range(a, b):
+        shared_norms = np.zeros(len(grads_L))
+        for part in parts:
+            span = range(part.start, part.stop)
+            if len(part.users) == 1:
+                t = part.users[0]
+                for i in span:
                     params[i].grad = w[t] * (
                         grads_L[t][i] + self.fairness_weight * lambdas[t] * grads_F[t][i]
                     )
                 continue
-            has_shared = True
-            for t in users:
-                shared_norms[t] += sum(float((grads_L[t][i] ** 2).sum()) for i in range(a, b))
+            for t in part.users:
+                shared_norms[t] += sum(float((grads_L[t][i] ** 2).sum()) for i in span)
             fair = [
-                torch.cat([grads_F[t][i].reshape(-1) for i in range(a, b)])
+                torch.cat([grads_F[t][i].reshape(-1) for i in span])
                 * float(w[t] * self.fairness_weight * lambdas[t])
-                for t in users
+                for t in part.users
             ]
             fair_sum = torch.stack(project_conflicting(fair)).sum(dim=0)
             position = 0
-            for i in range(a, b):
+            for i in span:
                 size = params[i].numel()
-                accuracy = sum(float(w[t]) * grads_L[t][i] for t in users)
+                accuracy = sum(float(w[t]) * grads_L[t][i] for t in part.users)
                 params[i].grad = accuracy + fair_sum[position : position + size].reshape(
                     params[i].shape
                 )
                 position += size
-        optimizer.step()
-        losses = L.detach().numpy()
-        if self._initial_losses is None:
-            self._initial_losses = np.maximum(losses, 1e-12)
-        if has_shared and n_tasks > 1:
-            self.task_weights_ = gradnorm_weights(
-                w,
-                np.sqrt(shared_norms),
-                losses / self._initial_losses,
-                alpha=self.gradnorm_alpha,
-                rate=self.weight_rate,
-            )
-        weighted = L + self.fairness_weight * torch.from_numpy(lambdas).float() * F
-        return float(weighted.detach().sum())
+        return np.sqrt(shared_norms)
 
     def task_similarity(self, network: BranchedNetwork, depth: int) -> np.ndarray:
         """CKA between the tasks' parameters above layer ``depth`` (T x T)."""
@@ -663,16 +855,17 @@ class FairBranchClassifier(MultiTaskBase):
         return (self._new_optimizer(network) if changed else None), note
 
 
-class L2TFMTClassifier(MultiTaskBase):
+class L2TFMTClassifier(_TaskWeightedBase):
     """L2T-FMT: a teacher chooses, per task and step, the student's objective.
 
     The student is a shared trunk with one head per task. At each step, for each task,
     a small Q-network (the teacher; its state is the task's head weights and a one-hot
-    task id) chooses accuracy (cross-entropy L_t) or fairness (the robust loss F_t),
-    epsilon-greedy; the student takes one step on sum_t w_t * chosen_t. The reward of a
-    choice is min(relative gain in L_t, relative gain in F_t) measured on the batch
-    after the step; the teacher learns by one-step Q-learning with discount ``discount``
-    (0.9). The T task weights w_t follow the GradNorm-like rule of FairBranch.
+    task id) chooses accuracy (cross-entropy L_t, class-balanced when ``class_balance``)
+    or fairness (the robust loss F_t), epsilon-greedy; the student takes one step on
+    sum_t w_t * chosen_t. The reward of a choice is min(relative gain in L_t, relative
+    gain in F_t) measured on the batch after the step; the teacher learns by one-step
+    Q-learning with discount ``discount`` (0.9). The T task weights w_t follow the
+    GradNorm-like rule of FairBranch.
 
     Where ``algorithms.md`` leaves a choice, this follows the page: the gains are measured
     on the training batch itself (no separate reward split), and epsilon decays linearly
@@ -680,13 +873,15 @@ class L2TFMTClassifier(MultiTaskBase):
     """
 
     _parameter_constraints: dict[str, list[Any]] = {
-        **MultiTaskBase._parameter_constraints,
+        **_TaskWeightedBase._parameter_constraints,
         "epsilon": [Interval(Real, 0, 1, closed="both")],
         "discount": [Interval(Real, 0, 1, closed="left")],
         "teacher_learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "gradnorm_alpha": [Interval(Real, 0, None, closed="left")],
-        "weight_rate": [Interval(Real, 0, 1, closed="both")],
     }
+
+    epsilon: float
+    discount: float
+    teacher_learning_rate: float
 
     def __init__(
         self,
@@ -698,31 +893,15 @@ class L2TFMTClassifier(MultiTaskBase):
         weight_decay: float = 0.0,
         validation_size: float = 0.2,
         patience: int | None = 10,
+        class_balance: bool = True,
+        random_state: Any = None,
         epsilon: float = 0.2,
         discount: float = 0.9,
         teacher_learning_rate: float = 1e-3,
         gradnorm_alpha: float = 1.5,
         weight_rate: float = 0.05,
-        random_state: Any = None,
     ) -> None:
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            weight_decay=weight_decay,
-            validation_size=validation_size,
-            patience=patience,
-            random_state=random_state,
-        )
-        self.epsilon = epsilon
-        self.discount = discount
-        self.teacher_learning_rate = teacher_learning_rate
-        self.gradnorm_alpha = gradnorm_alpha
-        self.weight_rate = weight_rate
-
-    def _uses_fairness(self) -> bool:
-        return True
+        _keep_params(self, locals())
 
     def _state(self, network: BranchedNetwork) -> torch.Tensor:
         eye = torch.eye(network.n_tasks)
@@ -741,69 +920,73 @@ class L2TFMTClassifier(MultiTaskBase):
             self.teacher_.parameters(), lr=self.teacher_learning_rate
         )
         self._explore = np.random.RandomState(seed)
-        self._initial_losses: np.ndarray | None = None
         self._epoch = 1
         self.fairness_share_: list[list[float]] = []
         self._chosen = np.zeros(n_tasks)
         self._count = 0
 
     def _step(
-        self,
-        network: BranchedNetwork,
-        optimizer: torch.optim.Optimizer,
-        x: torch.Tensor,
-        y: torch.Tensor,
-        cells: torch.Tensor,
+        self, network: BranchedNetwork, optimizer: torch.optim.Optimizer, batch: Batch
     ) -> float:
-        n_tasks = network.n_tasks
         state = self._state(network)
+        actions = self._choose(state)
+        accuracy, fair = self._losses(network, batch)
+        chosen = torch.stack([fair[t] if actions[t] else accuracy[t] for t in range(len(actions))])
+        norms = self._trunk_gradient_norms(network, chosen)
+        total = self._descend(
+            optimizer, (torch.from_numpy(self.task_weights_).float() * chosen).sum()
+        )
+        self._teach(network, batch, state, actions, accuracy, fair)
+        self._update_task_weights(accuracy, norms)
+        self._chosen += actions
+        self._count += 1
+        return total
+
+    def _choose(self, state: torch.Tensor) -> np.ndarray:
+        """Per task, 1 (fairness) or 0 (accuracy): the teacher's best, epsilon-greedy."""
+        n_tasks = state.shape[0]
         with torch.no_grad():
             q = self.teacher_(state)
         fraction = (self._epoch - 1) / max(1, self.max_epochs - 1)
         epsilon = self.epsilon * (1 - 0.9 * fraction)
         actions = q.argmax(dim=1).numpy()
         explore = self._explore.random_sample(n_tasks) < epsilon
-        actions = np.where(explore, self._explore.randint(2, size=n_tasks), actions)
-        optimizer.zero_grad()
-        L, F = self._losses(network, x, y, cells)
-        chosen = torch.stack([F[t] if actions[t] else L[t] for t in range(n_tasks)])
-        weights = torch.from_numpy(self.task_weights_).float()
-        total = (weights * chosen).sum()
-        shared = list(network.layers.parameters())
+        return np.asarray(np.where(explore, self._explore.randint(2, size=n_tasks), actions))
+
+    @staticmethod
+    def _trunk_gradient_norms(network: BranchedNetwork, objectives: torch.Tensor) -> np.ndarray:
+        """Per task, the norm of its objective's gradient on the shared trunk (T > 1)."""
+        n_tasks = objectives.shape[0]
         norms = np.zeros(n_tasks)
         if n_tasks > 1:
+            shared = list(network.layers.parameters())
             for t in range(n_tasks):
-                grads = torch.autograd.grad(chosen[t], shared, retain_graph=True)
+                grads = torch.autograd.grad(objectives[t], shared, retain_graph=True)
                 norms[t] = float(np.sqrt(sum(float((g**2).sum()) for g in grads)))
-        total.backward()
-        optimizer.step()
+        return norms
+
+    def _teach(
+        self,
+        network: BranchedNetwork,
+        batch: Batch,
+        state: torch.Tensor,
+        actions: np.ndarray,
+        accuracy: torch.Tensor,
+        fair: torch.Tensor,
+    ) -> None:
+        """One Q-learning step of the teacher on the reward of the student's last step."""
         with torch.no_grad():
-            L_after, F_after = self._losses(network, x, y, cells)
-        gain_acc = (L - L_after).detach() / L.detach().clamp(min=1e-8)
-        gain_fair = (F - F_after).detach() / F.detach().clamp(min=1e-8)
+            accuracy_after, fair_after = self._losses(network, batch)
+        gain_acc = (accuracy - accuracy_after).detach() / accuracy.detach().clamp(min=1e-8)
+        gain_fair = (fair - fair_after).detach() / fair.detach().clamp(min=1e-8)
         reward = torch.minimum(gain_acc, gain_fair)
-        next_state = self._state(network)
         with torch.no_grad():
-            target = reward + self.discount * self.teacher_(next_state).max(dim=1).values
+            target = reward + self.discount * self.teacher_(self._state(network)).max(dim=1).values
         self._teacher_optimizer.zero_grad()
-        predicted = self.teacher_(state)[torch.arange(n_tasks), torch.from_numpy(actions)]
+        predicted = self.teacher_(state)[torch.arange(len(actions)), torch.from_numpy(actions)]
         loss = nn.functional.mse_loss(predicted, target)
         loss.backward()
         self._teacher_optimizer.step()
-        losses = L.detach().numpy()
-        if self._initial_losses is None:
-            self._initial_losses = np.maximum(losses, 1e-12)
-        if n_tasks > 1:
-            self.task_weights_ = gradnorm_weights(
-                self.task_weights_,
-                norms,
-                losses / self._initial_losses,
-                alpha=self.gradnorm_alpha,
-                rate=self.weight_rate,
-            )
-        self._chosen += actions
-        self._count += 1
-        return float(total.detach())
 
     def _end_epoch(
         self, network: BranchedNetwork, epoch: int

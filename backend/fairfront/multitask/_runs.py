@@ -4,12 +4,15 @@
 epoch, ``validation`` / ``test`` blocks read by :mod:`fairfront.fronts`) where those
 blocks hold the **mean over tasks**, and adds:
 
-* per point, ``tasks`` (each task's ``validation`` and ``test`` blocks) and ``worst``
-  (the worst task per figure: lowest accuracy, highest violation);
+* per point, ``tasks`` (each task's ``validation`` and ``test`` blocks, each with the
+  task's own ``trivial`` flag; the point's ``trivial`` is true when any task's validation
+  predictions are) and ``worst`` (the worst task per figure: lowest accuracy, highest
+  violation);
 * at the top, ``tasks`` (names and positive classes) and ``baselines``: the single-task
   models (the same network with T = 1, trained the same way) with their test figures,
   and the gains of the multi-task model over them (knowledge gain = accuracy MTL - STL,
-  discrimination gain = violation MTL - STL; lower is better) per task and averaged.
+  also in balanced accuracy; discrimination gain = violation MTL - STL, lower is better)
+  per task and averaged.
 
 A run directory holds ``front.json``, ``run.json`` (spec, network structure, sha256 of
 the model files), ``model.pt`` (the chosen checkpoint's ``state_dict``, loaded with
@@ -134,7 +137,8 @@ def task_blocks(
 ) -> tuple[list[dict[str, dict[str, Any]]], list[bool]]:
     """Per model (the m columns of ``predicted``, shape n x T x m) and task, a metrics block.
 
-    Every number comes from :func:`fairfront.metrics.evaluate_many`.
+    Every number comes from :func:`fairfront.metrics.evaluate_many`; each block also says
+    whether that task's predictions are ``trivial`` (one class for nearly every row).
     """
     m = predicted.shape[2]
     blocks: list[dict[str, dict[str, Any]]] = [{} for _ in range(m)]
@@ -144,7 +148,7 @@ def task_blocks(
             Y[:, t], predicted[:, t, :], sensitive_features=sensitive, notions=TRACKED_NOTIONS
         )
         for i in range(m):
-            blocks[i][name] = metrics.block(i)
+            blocks[i][name] = {**metrics.block(i), "trivial": bool(metrics.trivial[i])}
             trivial[i] = trivial[i] or bool(metrics.trivial[i])
     return blocks, trivial
 
@@ -154,14 +158,16 @@ def gains(
 ) -> dict[str, Any]:
     """Knowledge gain (accuracy MTL - STL) and discrimination gain (violation MTL - STL).
 
-    Per task and averaged over tasks; discrimination gains for every tracked notion
-    (lower is better, as for violations).
+    Per task and averaged over tasks; the knowledge gain in balanced accuracy too
+    (``balanced_knowledge_gain``, the figure a class-balanced fit aims at), and
+    discrimination gains for every tracked notion (lower is better, as for violations).
     """
     per_task: dict[str, Any] = {}
     for task, block in mtl.items():
         base = stl[task]
         per_task[task] = {
             "knowledge_gain": _diff(block["accuracy"], base["accuracy"]),
+            "balanced_knowledge_gain": _diff(block["balanced_accuracy"], base["balanced_accuracy"]),
             "discrimination_gain": {
                 n: _diff(block[n]["value"], base[n]["value"]) for n in TRACKED_NOTIONS
             },
@@ -171,6 +177,7 @@ def gains(
         "tasks": per_task,
         "mean": {
             "knowledge_gain": _mean([v["knowledge_gain"] for v in values]),
+            "balanced_knowledge_gain": _mean([v["balanced_knowledge_gain"] for v in values]),
             "discrimination_gain": {
                 n: _mean([v["discrimination_gain"][n] for v in values]) for n in TRACKED_NOTIONS
             },
@@ -396,6 +403,10 @@ def write_multitask_run(run: MultiTaskRun, out: Path) -> None:
                     "stop_reason": learner.stop_reason_,
                     "network": learner.network_.config(),
                     "task_weights": [float(w) for w in learner.task_weights_],
+                    "class_weights": {
+                        task: {"negative": float(w[0]), "positive": float(w[1])}
+                        for task, w in zip(learner.tasks_, learner.class_weights_, strict=True)
+                    },
                     "branching": getattr(learner, "branch_log_", None),
                 },
                 "selection": run.front()["selection"],
