@@ -22,7 +22,8 @@ MULTITASK_LEARNERS = ("fairbranch", "l2t_fmt", "mtl")
 def _print_epoch(info: Any) -> None:
     """One line on stderr per epoch: the training loss and each task's validation figures."""
     cells = "  ".join(
-        f"{task}: acc {format_cell(block['accuracy']).strip()} eo_sum "
+        f"{task}: acc {format_cell(block['accuracy']).strip()} "
+        f"bacc {format_cell(block['balanced_accuracy']).strip()} eo_sum "
         f"{format_cell(block['eo_sum']['value']).strip()}"
         for task, block in info.validation.items()
     )
@@ -45,13 +46,14 @@ def _print_summary(run: Any, out: Path) -> None:
     split = "test" if "test" in selected else "validation"
     print(f"selected epoch {run.learner.selected_epoch_}: {run.learner.selection_reason_}")
     print(
-        f"{'task':>20}  {split + ' acc':>9}  {'eo':>7}  {'eo_sum':>7}  (eo_sum = "
+        f"{'task':>20}  {split + ' acc':>9}  {'bal. acc':>9}  {'eo':>7}  {'eo_sum':>7}  (eo_sum = "
         f"{NOTIONS['eo_sum'].label})"
     )
     for task, blocks in selected["tasks"].items():
         block = blocks[split]
         print(
             f"{task:>20}  {format_cell(block['accuracy'], 9)}  "
+            f"{format_cell(block['balanced_accuracy'], 9)}  "
             f"{format_cell(block['eo']['value'])}  {format_cell(block['eo_sum']['value'])}"
         )
     if run.baselines is not None:
