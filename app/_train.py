@@ -79,6 +79,8 @@ def train_command(args: argparse.Namespace) -> int:
         raise ValueError(f"{str(out)!r} is not empty; choose another --out or pass --force")
     if args.tasks or args.learner in MULTITASK_LEARNERS:
         return train_multitask_command(args, out)
+    if args.sweep:
+        raise ValueError(f"--sweep applies to the multi-task learners, not to {args.learner}")
     params = {name: getattr(args, name) for name in _LEARNER_PARAMS}
     spec = RunSpec(
         data=args.data,
@@ -125,6 +127,14 @@ def add_train_arguments(tr: argparse.ArgumentParser) -> None:
         "adult: income married)",
     )
     tr.add_argument("--epochs", type=int, default=30, help="multi-task: most epochs")
+    tr.add_argument(
+        "--sweep",
+        action="append",
+        metavar="NAME=V1,V2",
+        help="multi-task: fit once per value of a learner parameter, e.g. "
+        "fairness_weight=0.5,1,2 or tau=0.5,0.7 (repeatable: every combination); a point "
+        "per setting and epoch, one choice over all",
+    )
     tr.add_argument("--notions", nargs="+", default=["eo"], choices=list(NOTIONS))
     tr.add_argument("--rounds", type=int, default=300, help="boosting rounds (1-2000)")
     tr.add_argument(

@@ -28,8 +28,10 @@ def _print_epoch(info: Any) -> None:
         for task, block in info.validation.items()
     )
     note = f"  [{info.note}]" if info.note else ""
+    setting = ", ".join(f"{k}={v}" for k, v in info.setting.items())
+    prefix = f"{setting}: " if setting else ""
     print(
-        f"epoch {info.epoch}/{info.n_epochs} ({info.seconds:.1f} s) train loss "
+        f"{prefix}epoch {info.epoch}/{info.n_epochs} ({info.seconds:.1f} s) train loss "
         f"{info.train_loss:.4f}; validation {cells}{note}",
         file=sys.stderr,
     )
@@ -42,9 +44,9 @@ def _ignore_epoch(info: Any) -> None:
 def _print_summary(run: Any, out: Path) -> None:
     """The chosen epoch's per-task figures, the gains over single-task models, the files."""
     front = run.front()
-    selected = run.points[run.learner.selected_epoch_ - 1]
+    selected = run.points[run.selected]
     split = "test" if "test" in selected else "validation"
-    print(f"selected epoch {run.learner.selected_epoch_}: {run.learner.selection_reason_}")
+    print(f"selected: {run.fits.reason}")
     print(
         f"{'task':>20}  {split + ' acc':>9}  {'bal. acc':>9}  {'eo':>7}  {'eo_sum':>7}  (eo_sum = "
         f"{NOTIONS['eo_sum'].label})"
@@ -69,6 +71,34 @@ def _print_summary(run: Any, out: Path) -> None:
     )
 
 
+def _number(text: str) -> int | float | bool:
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
+
+
+def parse_sweep(items: list[str]) -> dict[str, list[Any]]:
+    """``["fairness_weight=0.5,1,2", "tau=0.6"]`` -> ``{"fairness_weight": [0.5, 1, 2], ...}``."""
+    sweep: dict[str, list[Any]] = {}
+    for item in items:
+        name, sep, values = item.partition("=")
+        name = name.strip().replace("-", "_")
+        if not sep or not name or not values.strip():
+            raise ValueError(
+                f"--sweep {item!r}: write NAME=V1,V2,... (e.g. fairness_weight=0.5,1,2)"
+            )
+        if name in sweep:
+            raise ValueError(f"--sweep names {name!r} twice")
+        try:
+            sweep[name] = [_number(v.strip()) for v in values.split(",")]
+        except ValueError:
+            raise ValueError(f"--sweep {item!r}: the values must be numbers") from None
+    return sweep
+
+
 def train_multitask_command(args: argparse.Namespace, out: Path) -> int:
     """Train the multi-task learner ``args`` name on ``--tasks``; write the run to ``out``."""
     if not args.tasks:
@@ -80,6 +110,20 @@ def train_multitask_command(args: argparse.Namespace, out: Path) -> int:
         )
     from fairfront.multitask import MultiTaskSpec, train_multitask, write_multitask_run
 
+    for option, value in (
+        ("--max-depth", args.max_depth),
+        ("--class-balance", args.class_balance),
+        ("--constraint", args.constraint),
+    ):
+        if value is not None:
+            raise ValueError(f"{option} applies to the boosting learners, not to {args.learner}")
+    params = {
+        name: getattr(args, name)
+        for name in ("learning_rate", "validation_size", "fairness_weight")
+        if getattr(args, name) is not None
+    }
+    if "fairness_weight" in params and args.learner == "mtl":
+        raise ValueError("--fairness-weight applies to fairbranch, not to mtl (no fairness loss)")
     positives = dict.fromkeys(args.tasks, args.positive) if args.positive else {}
     spec = MultiTaskSpec(
         data=args.data,
@@ -89,6 +133,8 @@ def train_multitask_command(args: argparse.Namespace, out: Path) -> int:
         drop=args.drop or [],
         learner=args.learner,
         epochs=args.epochs,
+        params=params,
+        sweep=parse_sweep(args.sweep or []),
         test_size=args.test_size,
         random_state=args.seed,
         baseline=not args.no_baseline,

@@ -55,7 +55,7 @@ def run_one(
         random_state=seed,
     )
     run = train_multitask(spec, dataset=dataset)
-    selected = run.points[run.learner.selected_epoch_ - 1]
+    selected = run.points[run.selected]
     assert run.baselines is not None
     base = run.baselines["mean"]
     stl_seconds = sum(e["fit_seconds"] for e in run.baselines["tasks"].values())
@@ -66,6 +66,7 @@ def run_one(
         "seed": seed,
         "epochs_fitted": run.learner.n_epochs_,
         "selected_epoch": run.learner.selected_epoch_,
+        "setting": run.setting,
         "fit_seconds": run.learner.fit_seconds_,
         "seconds_per_epoch": run.learner.fit_seconds_ / run.learner.n_epochs_,
         "stl_seconds_per_epoch": stl_seconds / max(1, stl_epochs),

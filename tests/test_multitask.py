@@ -173,7 +173,7 @@ def test_class_balance_keeps_the_rare_task_useful_and_the_trivial_flag_honest(
     plain, balanced = fits[False], fits[True]
     assert all(h["trivial"] for h in plain.history_)
     assert all(b["is_violent_recid"]["trivial"] for b in plain.validation_blocks_)
-    assert plain.selection_reason_.startswith("every epoch is trivial on some task")
+    assert plain.selection_reason_.startswith("every checkpoint is trivial on some task")
     assert "mean error" in plain.selection_reason_
     assert not any(h["trivial"] for h in balanced.history_)
     assert "mean balanced error" in balanced.selection_reason_
@@ -316,7 +316,7 @@ def test_cli_trains_a_multitask_run(tmp_path: Path, capsys: pytest.CaptureFixtur
     )  # fmt: skip
     assert code == 0
     captured = capsys.readouterr()
-    assert "epoch 1/2" in captured.err and "selected epoch" in captured.out
+    assert "epoch 1/2" in captured.err and "selected: epoch" in captured.out
     assert {"front.json", "run.json", "model.pt", "preprocess.joblib"} <= {
         p.name for p in out.iterdir()
     }
@@ -337,7 +337,7 @@ def test_cli_default_fairbranch_command_gives_a_useful_front(
         ]
     )  # fmt: skip
     assert code == 0
-    assert "every epoch is trivial" not in capsys.readouterr().out
+    assert "every checkpoint is trivial" not in capsys.readouterr().out
     front = json.loads((out / "front.json").read_text())
     assert front["front_rounds"]
     on_front = [p for p in front["points"] if p["on_front"]]
@@ -371,3 +371,111 @@ def test_cli_rejects_tasks_with_a_boosting_learner(tmp_path: Path) -> None:
          "--out", str(tmp_path / "x")]
     )  # fmt: skip
     assert code == 2
+
+
+# ----- sweeps over a learner parameter ------------------------------------------------
+
+
+def test_sweep_gives_a_point_per_setting_and_epoch_and_one_choice_over_all(
+    tmp_path: Path, compas_mt: MultiTaskDataset
+) -> None:
+    seen: list[tuple[float, int]] = []
+    spec = MultiTaskSpec(
+        data="compas",
+        protected=["race"],
+        learner="fairbranch",
+        epochs=3,
+        sweep={"fairness_weight": [0.0, 2.0]},
+    )
+    run = train_multitask(
+        spec,
+        dataset=compas_mt,
+        on_epoch=lambda info: seen.append((info.setting["fairness_weight"], info.epoch)),
+    )
+    assert seen == [(0.0, 1), (0.0, 2), (0.0, 3), (2.0, 1), (2.0, 2), (2.0, 3)]
+    out = tmp_path / "sweep"
+    write_multitask_run(run, out)
+    front = json.loads((out / "front.json").read_text())
+    points = front["points"]
+    assert [p["round"] for p in points] == [1, 2, 3, 4, 5, 6]
+    assert [(p["setting"]["fairness_weight"], p["epoch"]) for p in points] == seen
+    # One rule over every checkpoint: the lowest validation score among non-trivial points.
+    eligible = [p for p in points if not p["trivial"]] or points
+    best = min(eligible, key=lambda p: p["validation_score"])
+    selected = next(p for p in points if p["selected"])
+    assert selected["round"] == best["round"] == front["selection"]["round"]
+    assert front["selection"]["setting"] == selected["setting"]
+    assert (
+        f"fairness_weight={selected['setting']['fairness_weight']}" in front["selection"]["reason"]
+    )
+    # The saved model is that checkpoint, with that setting.
+    preprocess, network, document = load_multitask_model(out)
+    assert (
+        document["learner"]["params"]["fairness_weight"] == selected["setting"]["fairness_weight"]
+    )
+    X_test = preprocess.transform(compas_mt.X_test)
+    with torch.no_grad():
+        logits = network(torch.from_numpy(np.asarray(X_test.toarray(), np.float32)))
+    accuracy = ((logits[:, 0] > 0).numpy() == compas_mt.Y_test[:, 0]).mean()
+    assert selected["tasks"]["two_year_recid"]["test"]["accuracy"] == pytest.approx(accuracy)
+    # Baselines go through the same sweep.
+    assert "same sweep" in front["baselines"]["description"]
+    for entry in front["baselines"]["tasks"].values():
+        assert entry["setting"]["fairness_weight"] in (0.0, 2.0)
+
+
+@pytest.mark.parametrize(
+    ("sweep", "params", "message"),
+    [
+        ({"depth": [1, 2]}, {}, "cannot sweep 'depth'"),
+        ({"random_state": [1, 2]}, {}, "cannot sweep 'random_state'"),
+        ({"tau": []}, {}, "non-empty list"),
+        ({"tau": [0.5]}, {"tau": 0.6}, "both a fixed parameter and swept"),
+        ({"tau": [0.1, 0.2, 0.3, 0.4], "fairness_weight": [1, 2, 3, 4]}, {}, "16 settings"),
+    ],
+)
+def test_a_bad_sweep_is_refused_before_any_fit(
+    sweep: dict[str, list[float]], params: dict[str, float], message: str
+) -> None:
+    spec = MultiTaskSpec(data="compas", learner="fairbranch", sweep=sweep, params=params)
+    with pytest.raises(ValueError, match=message):
+        train_multitask(spec)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--sweep", "fairness_weight"], "NAME=V1,V2"),
+        (["--sweep", "fairness_weight=a,b"], "must be numbers"),
+        (["--sweep", "gamma=1,2"], "cannot sweep 'gamma'"),
+        (["--max-depth", "3"], "--max-depth applies to the boosting learners"),
+    ],
+)
+def test_cli_explains_a_bad_multitask_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    out = tmp_path / "x"
+    code = main(
+        ["train", "--data", "compas", "--tasks", "two_year_recid", "is_violent_recid",
+         "--learner", "fairbranch", "--epochs", "1", "--no-baseline", "--out", str(out), *extra]
+    )  # fmt: skip
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_cli_passes_learner_options_to_the_multitask_learner(tmp_path: Path) -> None:
+    out = tmp_path / "opts"
+    code = main(
+        ["train", "--data", "compas", "--tasks", "two_year_recid", "is_violent_recid",
+         "--protected", "race", "--learner", "fairbranch", "--epochs", "2", "--no-baseline",
+         "--fairness-weight", "1.5", "--learning-rate", "0.002", "--sweep", "tau=0.6,0.8",
+         "-q", "--out", str(out)]
+    )  # fmt: skip
+    assert code == 0
+    document = json.loads((out / "run.json").read_text())
+    params = document["learner"]["params"]
+    assert params["fairness_weight"] == 1.5 and params["learning_rate"] == 0.002
+    assert params["tau"] in (0.6, 0.8) and document["spec"]["sweep"] == {"tau": [0.6, 0.8]}
+    front = json.loads((out / "front.json").read_text())
+    assert [p["setting"]["tau"] for p in front["points"]] == [0.6, 0.6, 0.8, 0.8]

@@ -37,7 +37,7 @@ from __future__ import annotations
 import copy
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 from typing import Any
@@ -102,6 +102,8 @@ class EpochInfo:
     weights: list[float] = field(default_factory=list)
     branches: list[list[int]] = field(default_factory=list)
     note: str = ""
+    setting: dict[str, Any] = field(default_factory=dict)
+    """The swept parameters this fit runs with (see ``MultiTaskSpec.sweep``); empty if none."""
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,31 @@ def _keep_params(estimator: BaseEstimator, given: dict[str, Any]) -> None:
     """Store an ``__init__``'s arguments (its ``locals()``) as they are, as scikit-learn asks."""
     for name in estimator._get_param_names():
         setattr(estimator, name, given[name])
+
+
+def choose_checkpoint(
+    scores: Sequence[float], trivial: Sequence[bool], what: str, labels: Sequence[str]
+) -> tuple[int, str]:
+    """The checkpoint to predict with (0-based index) and why.
+
+    The lowest validation score among the checkpoints not trivial on any task; when
+    every one is trivial on some task, the lowest score all the same, and the reason says
+    so (the point stays flagged trivial). ``labels`` name the checkpoints in the reason
+    ("epoch 3", "fairness_weight=2, epoch 3").
+    """
+    values = np.asarray(scores, dtype=float)
+    eligible = np.where(np.asarray(trivial, dtype=bool), np.inf, values)
+    if np.isfinite(eligible).any():
+        chosen = int(np.argmin(eligible))
+        return chosen, (
+            f"{labels[chosen]} has the lowest validation {what} ({values[chosen]:.4f}) "
+            "among the checkpoints not trivial on any task"
+        )
+    chosen = int(np.argmin(values))
+    return chosen, (
+        f"every checkpoint is trivial on some task; {labels[chosen]} has the lowest "
+        f"validation {what} ({values[chosen]:.4f})"
+    )
 
 
 class MultiTaskBase(ClassifierMixin, BaseEstimator):
@@ -446,28 +473,14 @@ class MultiTaskBase(ClassifierMixin, BaseEstimator):
         return objective, blocks, trivial
 
     def _select(self) -> int:
-        """The epoch to predict with (1-based), with ``selection_reason_``.
-
-        The lowest validation score among the epochs not trivial on any task; when every
-        epoch is trivial on some task, the lowest score all the same, and the reason
-        says so (the point stays flagged trivial).
-        """
-        scores = np.array(self.validation_score_)
-        trivial_epochs = np.array([h["trivial"] for h in self.history_])
-        eligible = np.where(trivial_epochs, np.inf, scores)
-        what = self._score_text()
-        if np.isfinite(eligible).any():
-            chosen = int(np.argmin(eligible))
-            self.selection_reason_ = (
-                f"epoch {chosen + 1} has the lowest validation {what} "
-                f"({scores[chosen]:.4f}) among the epochs not trivial on any task"
-            )
-        else:
-            chosen = int(np.argmin(scores))
-            self.selection_reason_ = (
-                f"every epoch is trivial on some task; epoch {chosen + 1} has the lowest "
-                f"validation {what} ({scores[chosen]:.4f})"
-            )
+        """The epoch to predict with (1-based), with ``selection_reason_``: see
+        :func:`choose_checkpoint`."""
+        chosen, self.selection_reason_ = choose_checkpoint(
+            self.validation_score_,
+            [h["trivial"] for h in self.history_],
+            self._score_text(),
+            [f"epoch {e}" for e in range(1, len(self.validation_score_) + 1)],
+        )
         return chosen + 1
 
     # ----- scikit-learn API -------------------------------------------------------

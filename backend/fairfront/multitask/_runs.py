@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ from ._estimators import (
     L2TFMTClassifier,
     MultiTaskBase,
     MultiTaskMLPClassifier,
+    choose_checkpoint,
 )
 from ._network import BranchedNetwork
 
@@ -70,6 +72,7 @@ MTL_LEARNERS: dict[str, type[MultiTaskBase]] = {
 }
 STATE_FILE, PREPROCESS_FILE = "model.pt", "preprocess.joblib"
 MAX_EPOCHS = 1000
+MAX_SETTINGS = 12
 
 
 @dataclass
@@ -87,13 +90,42 @@ class MultiTaskSpec:
     test_size: float | None = None
     random_state: int = 0
     baseline: bool = True
+    sweep: dict[str, list[Any]] = field(default_factory=dict)
+    """Learner parameters to try, e.g. ``{"fairness_weight": [0.5, 1, 2]}``: one fit per
+    combination, a point per (setting, epoch), one selection rule over all of them."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def settings(self) -> list[dict[str, Any]]:
+        """The combinations of :attr:`sweep` (``[{}]`` without a sweep), checked."""
+        if learner_class := MTL_LEARNERS.get(self.learner):
+            known = set(learner_class().get_params(deep=False))
+            fixed = {"max_epochs", "random_state"}
+            for name, values in self.sweep.items():
+                if name not in known or name in fixed:
+                    allowed = ", ".join(sorted(known - fixed))
+                    raise ValueError(
+                        f"cannot sweep {name!r}: {self.learner} has no such parameter "
+                        f"(it has {allowed})"
+                    )
+                if name in self.params:
+                    raise ValueError(f"{name!r} is both a fixed parameter and swept; give one")
+                if not isinstance(values, list | tuple) or not values:
+                    raise ValueError(f"sweep {name!r}: give a non-empty list of values")
+        combos = product(*self.sweep.values())
+        settings = [dict(zip(self.sweep, combo, strict=True)) for combo in combos]
+        if len(settings) > MAX_SETTINGS:
+            raise ValueError(
+                f"the sweep has {len(settings)} settings; at most {MAX_SETTINGS} are allowed"
+            )
+        return settings
 
-def build_multitask_learner(spec: MultiTaskSpec) -> MultiTaskBase:
-    """The unfitted estimator a spec asks for."""
+
+def build_multitask_learner(
+    spec: MultiTaskSpec, setting: Mapping[str, Any] | None = None
+) -> MultiTaskBase:
+    """The unfitted estimator a spec asks for (with one ``setting`` of its sweep)."""
     if spec.learner not in MTL_LEARNERS:
         raise ValueError(
             f"unknown multi-task learner {spec.learner!r}; choose from {', '.join(MTL_LEARNERS)}"
@@ -101,8 +133,76 @@ def build_multitask_learner(spec: MultiTaskSpec) -> MultiTaskBase:
     if not 1 <= spec.epochs <= MAX_EPOCHS:
         raise ValueError(f"epochs must be between 1 and {MAX_EPOCHS}, got {spec.epochs}")
     return MTL_LEARNERS[spec.learner](
-        max_epochs=spec.epochs, random_state=spec.random_state, **spec.params
+        max_epochs=spec.epochs, random_state=spec.random_state, **spec.params, **(setting or {})
     )
+
+
+def setting_label(setting: Mapping[str, Any]) -> str:
+    """``fairness_weight=2, tau=0.6``; empty for no setting."""
+    return ", ".join(f"{k}={v}" for k, v in setting.items())
+
+
+def _checkpoint_label(setting: Mapping[str, Any], epoch: int) -> str:
+    return ", ".join(filter(None, [setting_label(setting), f"epoch {epoch}"]))
+
+
+@dataclass
+class SweepFit:
+    """The fits of one sweep (one per setting) and the checkpoint chosen among them all."""
+
+    settings: list[dict[str, Any]]
+    learners: list[MultiTaskBase]
+    chosen: int
+    """Index of the chosen setting."""
+    reason: str
+
+    @property
+    def learner(self) -> MultiTaskBase:
+        """The chosen setting's fit, predicting with the chosen epoch."""
+        return self.learners[self.chosen]
+
+    def checkpoints(self) -> list[tuple[int, int]]:
+        """(setting index, epoch) of every checkpoint, in fit order."""
+        return [(i, e) for i, fit in enumerate(self.learners) for e in range(1, fit.n_epochs_ + 1)]
+
+
+def fit_sweep(
+    make: Callable[[Mapping[str, Any]], MultiTaskBase],
+    settings: Sequence[dict[str, Any]],
+    X: Any,
+    Y: Any,
+    sensitive: Any,
+    on_epoch: Callable[[EpochInfo], None] | None = None,
+) -> SweepFit:
+    """One fit per setting; then the checkpoint with the lowest validation score over all.
+
+    The rule is each learner's own (:func:`choose_checkpoint` over its validation
+    score), applied to every (setting, epoch); with one setting it is the learner's own
+    choice. Each fit's ``random_state`` is the same, so settings differ only by their
+    parameters.
+    """
+    learners = []
+    for setting in settings:
+        learner = make(setting)
+        callback = None
+        if on_epoch is not None:
+
+            def callback(info: EpochInfo, setting: dict[str, Any] = setting) -> None:
+                on_epoch(replace(info, setting=dict(setting)))
+
+        learners.append(learner.fit(X, Y, sensitive_features=sensitive, callback=callback))
+    fits = SweepFit(list(settings), learners, 0, "")
+    where = fits.checkpoints()
+    index, reason = choose_checkpoint(
+        [learners[i].validation_score_[e - 1] for i, e in where],
+        [learners[i].history_[e - 1]["trivial"] for i, e in where],
+        learners[0]._score_text(),
+        [_checkpoint_label(settings[i], e) for i, e in where],
+    )
+    fits.chosen, epoch = where[index]
+    fits.learner._use_epoch(epoch)
+    fits.learner.selection_reason_ = fits.reason = reason
+    return fits
 
 
 def aggregate_blocks(blocks: Sequence[Mapping[str, Any]], how: str = "mean") -> dict[str, Any]:
@@ -196,16 +296,30 @@ def _mean(values: Sequence[float | None]) -> float | None:
 
 @dataclass
 class MultiTaskRun:
-    """A fitted multi-task run: the data, the model, a point per epoch, the baselines."""
+    """A fitted multi-task run: the data, the fits, a point per checkpoint, the baselines.
+
+    ``learner`` is the chosen setting's fit, predicting with the chosen epoch;
+    ``selected`` is the chosen point's index in ``points``.
+    """
 
     spec: MultiTaskSpec
     dataset: MultiTaskDataset
     preprocess: ColumnTransformer
-    learner: MultiTaskBase
+    fits: SweepFit
     points: list[dict[str, Any]]
+    selected: int
     baselines: dict[str, Any] | None
     seconds: dict[str, float]
     created: str
+
+    @property
+    def learner(self) -> MultiTaskBase:
+        return self.fits.learner
+
+    @property
+    def setting(self) -> dict[str, Any]:
+        """The swept parameters of the chosen point (empty without a sweep)."""
+        return self.fits.settings[self.fits.chosen]
 
     def front(self) -> dict[str, Any]:
         """The ``front.json`` document."""
@@ -218,6 +332,7 @@ class MultiTaskRun:
             ],
             "protected": [p.describe() for p in self.dataset.protected],
             "learner": self.spec.learner,
+            "sweep": self.spec.sweep,
             "notions": list(TRACKED_NOTIONS),
             "notion_labels": {n: NOTIONS[n].label for n in TRACKED_NOTIONS},
             "objectives": (
@@ -225,9 +340,11 @@ class MultiTaskRun:
                 "tasks ('worst': the worst task per figure); test figures only reported"
             ),
             "selection": {
-                "round": int(self.learner.selected_epoch_),
+                "round": int(self.points[self.selected]["round"]),
+                "epoch": int(self.learner.selected_epoch_),
+                "setting": self.setting,
                 "rule": {"kind": "validation_score", "score": self.learner._score_text()},
-                "reason": self.learner.selection_reason_,
+                "reason": self.fits.reason,
             },
             "front_rounds": [p["round"] for p in self.points if p["on_front"]],
             "baseline": None,
@@ -236,15 +353,19 @@ class MultiTaskRun:
         }
 
 
-def _points(learner: MultiTaskBase, X: Any, dataset: MultiTaskDataset) -> list[dict[str, Any]]:
+def _points(fits: SweepFit, X: Any, dataset: MultiTaskDataset) -> list[dict[str, Any]]:
+    """A point per (setting, epoch); ``round`` numbers them 1, 2, ... in fit order."""
     tasks = dataset.tasks
     points: list[dict[str, Any]] = []
-    for e, blocks in enumerate(learner.validation_blocks_, start=1):
+    for i, e in fits.checkpoints():
+        learner = fits.learners[i]
+        blocks = learner.validation_blocks_[e - 1]
         ordered = [blocks[t] for t in tasks]
         points.append(
             {
-                "round": e,
+                "round": len(points) + 1,
                 "epoch": e,
+                "setting": fits.settings[i],
                 "on_front": False,
                 "selected": False,
                 "trivial": bool(learner.history_[e - 1]["trivial"]),
@@ -256,7 +377,7 @@ def _points(learner: MultiTaskBase, X: Any, dataset: MultiTaskDataset) -> list[d
         )
     if dataset.X_test is not None and dataset.Y_test is not None and X is not None:
         predicted = np.stack(
-            [learner.at_epoch(e).predict(X) for e in range(1, learner.n_epochs_ + 1)], axis=2
+            [fits.learners[i].at_epoch(e).predict(X) for i, e in fits.checkpoints()], axis=2
         )
         test_blocks, _ = task_blocks(dataset.Y_test, predicted, dataset.sensitive_test, tasks)
         for point, blocks in zip(points, test_blocks, strict=True):
@@ -266,33 +387,46 @@ def _points(learner: MultiTaskBase, X: Any, dataset: MultiTaskDataset) -> list[d
             for t in tasks:
                 point["tasks"][t]["test"] = blocks[t]
     mark_front(points, ["eo_sum"])
-    mark_selected(points, learner.selected_epoch_ - 1)
+    mark_selected(points, _selected_index(fits))
     return points
 
 
+def _selected_index(fits: SweepFit) -> int:
+    return fits.checkpoints().index((fits.chosen, fits.learner.selected_epoch_))
+
+
 def _baselines(
-    learner: MultiTaskBase,
+    fits: SweepFit,
     X: Any,
     X_test: Any,
     dataset: MultiTaskDataset,
     selected: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """Single-task models: the learner's class and parameters with T = 1, per task."""
+    """Single-task models: the learner's class, parameters and sweep with T = 1, per task."""
+    learner = fits.learners[0]
     params = learner.get_params(deep=False)
+    swept = ", the same sweep" if len(fits.settings) > 1 else ""
     out: dict[str, Any] = {
         "description": (
-            f"{type(learner).__name__} with one task (T = 1), same parameters, split and "
-            "selection rule, one model per task"
+            f"{type(learner).__name__} with one task (T = 1), same parameters{swept}, split "
+            "and selection rule, one model per task"
         ),
         "tasks": {},
     }
     for t, task in enumerate(dataset.tasks):
-        single = type(learner)(**params)
-        single.fit(X, dataset.Y[:, t], sensitive_features=dataset.sensitive)
+        single_fits = fit_sweep(
+            lambda setting: type(learner)(**{**params, **setting}),
+            fits.settings,
+            X,
+            dataset.Y[:, t],
+            dataset.sensitive,
+        )
+        single = single_fits.learner
         entry: dict[str, Any] = {
             "epoch": int(single.selected_epoch_),
-            "epochs_fitted": int(single.n_epochs_),
-            "fit_seconds": float(single.fit_seconds_),
+            "setting": single_fits.settings[single_fits.chosen],
+            "epochs_fitted": int(sum(f.n_epochs_ for f in single_fits.learners)),
+            "fit_seconds": float(sum(f.fit_seconds_ for f in single_fits.learners)),
             "validation": single.validation_blocks_[single.selected_epoch_ - 1][single.tasks_[0]],
         }
         if X_test is not None and dataset.Y_test is not None:
@@ -317,8 +451,10 @@ def train_multitask(
     dataset: MultiTaskDataset | None = None,
     on_epoch: Callable[[EpochInfo], None] | None = None,
 ) -> MultiTaskRun:
-    """Fit the multi-task learner of ``spec``; score every epoch; fit the baselines."""
-    learner = build_multitask_learner(spec)
+    """Fit the multi-task learner of ``spec`` (once per setting of its sweep); score every
+    checkpoint; fit the baselines."""
+    settings = spec.settings()
+    build_multitask_learner(spec, settings[0])  # refuse a bad spec before loading data
     started = time.perf_counter()
     if dataset is None:
         dataset = load_multitask(
@@ -333,24 +469,27 @@ def train_multitask(
     loaded = time.perf_counter()
     preprocess = dataset.preprocessor()
     X = preprocess.fit_transform(dataset.X)
-    learner.fit(
+    fits = fit_sweep(
+        lambda setting: build_multitask_learner(spec, setting),
+        settings,
         X,
         dataset.task_frame(dataset.Y),
-        sensitive_features=dataset.sensitive,
-        callback=on_epoch,
+        dataset.sensitive,
+        on_epoch,
     )
     fitted = time.perf_counter()
     X_test = preprocess.transform(dataset.X_test) if dataset.X_test is not None else None
-    points = _points(learner, X_test, dataset)
+    points = _points(fits, X_test, dataset)
     scored = time.perf_counter()
-    selected = points[learner.selected_epoch_ - 1]
-    baselines = _baselines(learner, X, X_test, dataset, selected) if spec.baseline else None
+    selected = _selected_index(fits)
+    baselines = _baselines(fits, X, X_test, dataset, points[selected]) if spec.baseline else None
     return MultiTaskRun(
         spec=spec,
         dataset=dataset,
         preprocess=preprocess,
-        learner=learner,
+        fits=fits,
         points=points,
+        selected=selected,
         baselines=baselines,
         seconds={
             "load": loaded - started,
@@ -399,7 +538,9 @@ def write_multitask_run(run: MultiTaskRun, out: Path) -> None:
                     "name": run.spec.learner,
                     "class": type(learner).__name__,
                     "params": params,
+                    "sweep": run.spec.sweep,
                     "epochs_fitted": int(learner.n_epochs_),
+                    "setting": run.setting,
                     "stop_reason": learner.stop_reason_,
                     "network": learner.network_.config(),
                     "task_weights": [float(w) for w in learner.task_weights_],
