@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 torch = pytest.importorskip("torch")
 
@@ -204,7 +206,31 @@ def test_single_task_is_the_same_network_with_one_head(
     model = FairBranchClassifier(max_epochs=2, random_state=0).fit(
         X, compas_mt.Y[:, 0], sensitive_features=compas_mt.sensitive
     )
-    assert model.n_tasks_ == 1 and model.predict(X_test).shape == (X_test.shape[0], 1)
+    # One 1-D target: scikit-learn's shapes, (n,) labels and (n, 2) probabilities.
+    assert model.n_tasks_ == 1 and model.predict(X_test).shape == (X_test.shape[0],)
+    assert model.predict_proba(X_test).shape == (X_test.shape[0], 2)
+
+
+def test_any_two_labels_per_task_the_second_sorted_is_positive(
+    compas_mt: MultiTaskDataset, compas_matrix: tuple[np.ndarray, np.ndarray]
+) -> None:
+    X, X_test = compas_matrix
+    Y = pd.DataFrame(
+        {
+            "recid": np.where(compas_mt.Y[:, 0] == 1, "yes", "no"),
+            "violent": compas_mt.Y[:, 1],
+        }
+    )
+    named = MultiTaskMLPClassifier(max_epochs=2, random_state=0).fit(X, Y)
+    plain = MultiTaskMLPClassifier(max_epochs=2, random_state=0).fit(X, compas_mt.Y)
+    labels = named.predict(X_test)
+    assert set(labels[:, 0]) <= {"no", "yes"}
+    np.testing.assert_array_equal(labels[:, 0] == "yes", plain.predict(X_test)[:, 0] == 1)
+    np.testing.assert_array_equal(named.predict_proba(X_test), plain.predict_proba(X_test))
+    with pytest.raises(TaskClassError, match="Unknown label type: task 'score'"):
+        MultiTaskMLPClassifier(max_epochs=1).fit(
+            X, pd.DataFrame({"score": np.linspace(0, 1, len(X))})
+        )
 
 
 def test_labels_must_be_binary_and_both_classes_present(
@@ -479,3 +505,31 @@ def test_cli_passes_learner_options_to_the_multitask_learner(tmp_path: Path) -> 
     assert params["tau"] in (0.6, 0.8) and document["spec"]["sweep"] == {"tau": [0.6, 0.8]}
     front = json.loads((out / "front.json").read_text())
     assert [p["setting"]["tau"] for p in front["points"]] == [0.6, 0.6, 0.8, 0.8]
+
+
+# ----- scikit-learn's estimator checks --------------------------------------------------
+
+_CHECKED = [
+    cls(
+        max_epochs=40,
+        hidden_layer_sizes=(16,),
+        learning_rate=0.01,
+        batch_size=64,
+        random_state=0,
+    )
+    for cls in (MultiTaskMLPClassifier, FairBranchClassifier, L2TFMTClassifier)
+]
+
+
+def _expected_failures(estimator: object) -> dict[str, str]:
+    return {
+        "check_classifier_multioutput": (
+            "predict_proba of several tasks is n x T x 2 by design (one array, the ONNX "
+            "output layout), not scikit-learn's list of T (n, 2) arrays"
+        )
+    }
+
+
+@parametrize_with_checks(_CHECKED, expected_failed_checks=_expected_failures)
+def test_scikit_learn_compatible(estimator: object, check: Any) -> None:
+    check(estimator)

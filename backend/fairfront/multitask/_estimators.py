@@ -50,6 +50,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
@@ -146,30 +147,57 @@ def class_weights(Y: np.ndarray) -> np.ndarray:
     return np.asarray(Y.shape[0] / (2.0 * np.maximum(counts, 1.0)))
 
 
-def _as_task_matrix(Y: Any) -> tuple[np.ndarray, list[str]]:
-    """Y as an int64 n x T 0/1 matrix, with task names (DataFrame columns or task_i)."""
+def _as_task_matrix(Y: Any) -> tuple[np.ndarray, list[str], list[np.ndarray], bool]:
+    """Y as an int64 n x T 0/1 matrix, with task names (DataFrame columns or task_i), each
+    task's two labels (index 1 = positive) and whether Y was one 1-D target.
+
+    A task holds 0/1 (also as text, "0"/"1") or any two labels, sorted as scikit-learn
+    sorts classes (the second is the positive one); anything else is refused, naming it.
+    """
+    if Y is None:
+        raise ValueError(
+            "this estimator requires y to be passed, but the target y is None: give Y, "
+            "an n x T matrix of 0/1 labels"
+        )
     names: list[str] | None = None
     if isinstance(Y, pd.DataFrame):
         names = [str(c) for c in Y.columns]
     elif isinstance(Y, pd.Series):
         names = [str(Y.name) if Y.name is not None else "task_0"]
     values = np.asarray(Y)
-    if values.ndim == 1:
+    single = values.ndim == 1
+    if single:
         values = values.reshape(-1, 1)
     if values.ndim != 2 or values.shape[1] < 1:
         raise TaskClassError(f"Y must be an n x T matrix of 0/1 labels, got shape {values.shape}")
     names = names or [f"task_{t}" for t in range(values.shape[1])]
     out = np.empty(values.shape, dtype=np.int64)
+    classes: list[np.ndarray] = []
     for t, name in enumerate(names):
-        column = pd.to_numeric(pd.Series(values[:, t]), errors="coerce").to_numpy(dtype=float)
-        found = sorted(set(np.unique(column[~np.isnan(column)]).tolist()))
-        if np.isnan(column).any() or not set(found) <= {0.0, 1.0}:
-            shown = sorted({str(v) for v in values[:, t]})[:5]
+        column = values[:, t]
+        numeric = pd.to_numeric(pd.Series(column), errors="coerce").to_numpy(dtype=float)
+        if not np.isnan(numeric).any() and set(np.unique(numeric).tolist()) <= {0.0, 1.0}:
+            out[:, t] = numeric.astype(np.int64)
+            classes.append(np.array([0, 1]))
+            continue
+        if pd.isna(pd.Series(column)).any():
+            raise TaskClassError(f"task {name!r} has missing labels; every row needs one")
+        kind = type_of_target(column)
+        if kind == "continuous":
             raise TaskClassError(
-                f"task {name!r} must hold 0/1 labels (1 = positive), found {shown}"
+                f"Unknown label type: task {name!r} holds continuous values; it must hold "
+                "two classes (0/1, 1 = positive)"
             )
-        out[:, t] = column.astype(np.int64)
-    return out, names
+        labels, codes = np.unique(column, return_inverse=True)
+        if labels.size > 2:
+            shown = [str(v) for v in labels[:5]]
+            raise TaskClassError(
+                f"Only binary classification is supported. The type of the target is {kind}: "
+                f"task {name!r} must hold two classes (0/1, 1 = positive), found {shown}"
+            )
+        out[:, t] = codes.reshape(-1)
+        classes.append(labels if labels.size == 2 else np.array([labels[0], labels[0]]))
+    return out, names, classes, single
 
 
 def _split_rows(
@@ -374,7 +402,7 @@ class MultiTaskBase(ClassifierMixin, BaseEstimator):
         hidden = tuple(int(h) for h in self.hidden_layer_sizes)
         if not hidden or min(hidden) < 1:
             raise ValueError(f"hidden_layer_sizes must be positive widths, got {hidden!r}")
-        Y_matrix, names = _as_task_matrix(Y)
+        Y_matrix, names, self.task_classes_, self.single_output_ = _as_task_matrix(Y)
         X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=[np.float32, np.float64])
         X = np.asarray(X.toarray() if sp.issparse(X) else X, dtype=np.float32)
         if X.shape[0] != Y_matrix.shape[0]:
@@ -388,7 +416,7 @@ class MultiTaskBase(ClassifierMixin, BaseEstimator):
         cells, cell_labels = groups.intersection()
         self.tasks_ = names
         self.n_tasks_ = n_tasks
-        self.classes_ = np.array([0, 1])
+        self.classes_ = self.task_classes_[0] if self.single_output_ else self.task_classes_
         self.protected_ = groups.attributes
         self.n_cells_ = len(cell_labels)
         rng = check_random_state(self.random_state)
@@ -399,8 +427,9 @@ class MultiTaskBase(ClassifierMixin, BaseEstimator):
         for t, name in enumerate(names):
             present = np.unique(Y_matrix[train, t])
             if present.size < 2:
+                label = self.task_classes_[t][int(present[0])]
                 raise TaskClassError(
-                    f"task {name!r} has a single class ({int(present[0])}) in the training "
+                    f"task {name!r} has a single class ({label!r}; 1 class) in the training "
                     "part; it needs rows of both classes"
                 )
         self.class_weights_ = class_weights(Y_matrix[train])
@@ -488,6 +517,8 @@ class MultiTaskBase(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.target_tags.multi_output = True
+        # Each task is binary with 0/1 labels (1 = positive); no multi-class tasks.
+        tags.classifier_tags.multi_class = False
         return tags
 
     def fit(
@@ -583,15 +614,24 @@ class MultiTaskBase(ClassifierMixin, BaseEstimator):
             return torch.sigmoid(self.network_(x)).numpy().astype(np.float64)
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Shape (n, T, 2): per task, the probabilities of class 0 and class 1."""
+        """Shape (n, T, 2): per task, the probabilities of its two classes (negative,
+        positive); (n, 2) when the model was fitted on one 1-D target."""
         positive = self.positive_proba(X)
-        return np.stack([1.0 - positive, positive], axis=2)
+        proba = np.stack([1.0 - positive, positive], axis=2)
+        return proba[:, 0, :] if self.single_output_ else proba
 
     def predict(self, X: Any) -> np.ndarray:
-        """0/1 labels, shape (n, T)."""
+        """Labels, shape (n, T) (0/1 for 0/1 tasks); (n,) for one 1-D target."""
         x = self._features(X)
         with torch.no_grad():
-            return (self.network_(x) > 0).numpy().astype(np.int64)
+            codes = (self.network_(x) > 0).numpy().astype(np.int64)
+        if all(np.array_equal(c, [0, 1]) for c in self.task_classes_):
+            labels = codes
+        else:
+            labels = np.column_stack(
+                [self.task_classes_[t][codes[:, t]] for t in range(codes.shape[1])]
+            )
+        return labels[:, 0] if self.single_output_ else labels
 
 
 class MultiTaskMLPClassifier(MultiTaskBase):

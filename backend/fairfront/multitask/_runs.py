@@ -430,7 +430,7 @@ def _baselines(
             "validation": single.validation_blocks_[single.selected_epoch_ - 1][single.tasks_[0]],
         }
         if X_test is not None and dataset.Y_test is not None:
-            predicted = single.predict(X_test)[:, :, None]
+            predicted = single.predict(X_test).reshape(-1, 1, 1)
             blocks, _ = task_blocks(
                 dataset.Y_test[:, t : t + 1], predicted, dataset.sensitive_test, [task]
             )
