@@ -229,7 +229,7 @@ def test_any_two_labels_per_task_the_second_sorted_is_positive(
     np.testing.assert_array_equal(named.predict_proba(X_test), plain.predict_proba(X_test))
     with pytest.raises(TaskClassError, match="Unknown label type: task 'score'"):
         MultiTaskMLPClassifier(max_epochs=1).fit(
-            X, pd.DataFrame({"score": np.linspace(0, 1, len(X))})
+            X, pd.DataFrame({"score": np.linspace(0, 1, X.shape[0])})
         )
 
 
