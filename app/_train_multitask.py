@@ -31,7 +31,7 @@ def _print_epoch(info: Any) -> None:
     setting = ", ".join(f"{k}={v}" for k, v in info.setting.items())
     prefix = f"{setting}: " if setting else ""
     print(
-        f"{prefix}epoch {info.epoch}/{info.n_epochs} ({info.seconds:.1f} s) train loss "
+        f"{prefix}epoch {info.epoch}/{info.n_epochs} ({info.seconds:.2f} s) train loss "
         f"{info.train_loss:.4f}; validation {cells}{note}",
         file=sys.stderr,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -411,14 +412,14 @@ def test_sweep_gives_a_point_per_setting_and_epoch_and_one_choice_over_all(
         protected=["race"],
         learner="fairbranch",
         epochs=3,
-        sweep={"fairness_weight": [0.0, 2.0]},
+        sweep={"fairness_weight": [2.0, 0.0]},
     )
     run = train_multitask(
         spec,
         dataset=compas_mt,
         on_epoch=lambda info: seen.append((info.setting["fairness_weight"], info.epoch)),
     )
-    assert seen == [(0.0, 1), (0.0, 2), (0.0, 3), (2.0, 1), (2.0, 2), (2.0, 3)]
+    assert seen == [(2.0, 1), (2.0, 2), (2.0, 3), (0.0, 1), (0.0, 2), (0.0, 3)]
     out = tmp_path / "sweep"
     write_multitask_run(run, out)
     front = json.loads((out / "front.json").read_text())
@@ -431,6 +432,8 @@ def test_sweep_gives_a_point_per_setting_and_epoch_and_one_choice_over_all(
     selected = next(p for p in points if p["selected"])
     assert selected["round"] == best["round"] == front["selection"]["round"]
     assert front["selection"]["setting"] == selected["setting"]
+    # Here the choice falls in the second setting: the point's round is not its epoch.
+    assert selected["round"] == 3 + selected["epoch"] == 3 + front["selection"]["epoch"]
     assert (
         f"fairness_weight={selected['setting']['fairness_weight']}" in front["selection"]["reason"]
     )
@@ -444,6 +447,11 @@ def test_sweep_gives_a_point_per_setting_and_epoch_and_one_choice_over_all(
         logits = network(torch.from_numpy(np.asarray(X_test.toarray(), np.float32)))
     accuracy = ((logits[:, 0] > 0).numpy() == compas_mt.Y_test[:, 0]).mean()
     assert selected["tasks"]["two_year_recid"]["test"]["accuracy"] == pytest.approx(accuracy)
+    # The export is that checkpoint and says which.
+    if importlib.util.find_spec("onnxruntime") and importlib.util.find_spec("onnxscript"):
+        _, card = export_multitask(out)
+        assert card["epoch"] == selected["epoch"] and card["setting"] == selected["setting"]
+        assert card["parity"]["max_abs_probability_difference"] <= 1e-5
     # Baselines go through the same sweep.
     assert "same sweep" in front["baselines"]["description"]
     for entry in front["baselines"]["tasks"].values():

@@ -102,11 +102,14 @@ def export_multitask(run_dir: str | Path) -> tuple[bytes, dict[str, Any]]:
     merged = compose.merge_models(pre, net, io_map=[(pre_out, "features")])
     merged.producer_name = "fairfront"
     merged.producer_version = __version__
+    selection = run["selection"]
+    epoch = int(selection.get("epoch", selection["round"]))
     for key, value in {
         "fairfront.kind": "multitask",
         "fairfront.tasks": json.dumps(tasks),
         "fairfront.learner": str(run["learner"]["name"]),
-        "fairfront.epoch": str(run["selection"]["round"]),
+        "fairfront.epoch": str(epoch),
+        "fairfront.setting": json.dumps(selection.get("setting", {})),
     }.items():
         entry = merged.metadata_props.add()
         entry.key, entry.value = key, value
@@ -117,8 +120,9 @@ def export_multitask(run_dir: str | Path) -> tuple[bytes, dict[str, Any]]:
         "kind": "multitask",
         "tasks": [{"name": t, "output": o} for t, o in zip(tasks, outputs, strict=True)],
         "learner": run["learner"]["name"],
-        "epoch": run["selection"]["round"],
-        "selection": run["selection"],
+        "epoch": epoch,
+        "setting": selection.get("setting", {}),
+        "selection": selection,
         "inputs": schema,
         "outputs": [{"name": o, "type": "tensor(float)", "shape": [None, 2]} for o in outputs],
         "parity": parity(data, run, preprocess, network, schema, outputs),
