@@ -191,110 +191,86 @@ def _shape_calculator(operator: Any) -> None:
     operator.outputs[1].type = FloatTensorType([n, 2])
 
 
+class _Nodes:
+    """Adds nodes and constants to a skl2onnx container under fresh, unique names."""
+
+    def __init__(self, scope: Any, container: Any) -> None:
+        self.scope, self.container = scope, container
+
+    def add(
+        self, op: str, inputs: list[str], output: str, *, op_name: str, into: str = "", **attrs: Any
+    ) -> str:
+        """Node ``op`` writing a fresh variable named like ``output`` (or exactly ``into``,
+        a graph output); ``attrs`` are the node's attributes. Returns the name it wrote."""
+        target = into or self.scope.get_unique_variable_name(output)
+        self.container.add_node(
+            op, inputs, [target], name=self.scope.get_unique_operator_name(op_name), **attrs
+        )
+        return target
+
+    def constant(self, name: str, dtype: int, dims: list[int], values: list[float]) -> str:
+        variable: str = self.scope.get_unique_variable_name(name)
+        self.container.add_initializer(variable, dtype, dims, values)
+        return variable
+
+
 def _converter(scope: Any, operator: Any, container: Any) -> None:
     learner: FairBoostingClassifier = operator.raw_operator
     arrays = ensemble_arrays(learner)
+    g = _Nodes(scope, container)
     source = operator.inputs[0]
     features = source.full_name
     if not isinstance(source.type, FloatTensorType):
         # scikit-learn's trees see float32 values: round other inputs to float32 first.
-        rounded = scope.get_unique_variable_name("features_float32")
-        container.add_node(
-            "Cast",
-            [features],
-            [rounded],
-            name=scope.get_unique_operator_name("CastToFloat"),
-            to=TensorProto.FLOAT,
+        features = g.add(
+            "Cast", [features], "features_float32", op_name="CastToFloat", to=TensorProto.FLOAT
         )
-        features = rounded
-    widened = scope.get_unique_variable_name("features_double")
-    container.add_node(
-        "Cast",
-        [features],
-        [widened],
-        name=scope.get_unique_operator_name("CastToDouble"),
-        to=TensorProto.DOUBLE,
+    features = g.add(
+        "Cast", [features], "features_double", op_name="CastToDouble", to=TensorProto.DOUBLE
     )
-    features = widened
-    score = scope.get_unique_variable_name("vote_sum")
-    container.add_node(
+    score = g.add(
         "TreeEnsembleRegressor",
         [features],
-        [score],
+        "vote_sum",
+        op_name="FairBoostingTrees",
         op_domain="ai.onnx.ml",
         op_version=ML_OPSET,
-        name=scope.get_unique_operator_name("FairBoostingTrees"),
         **arrays.attributes(),
     )
 
     # label = index into classes_: 1 when the weighted vote is > 0 (a tie is negative).
-    zero = scope.get_unique_variable_name("zero")
-    container.add_initializer(zero, TensorProto.FLOAT, [], [0.0])
-    positive = scope.get_unique_variable_name("is_positive")
-    container.add_node(
-        "Greater", [score, zero], [positive], name=scope.get_unique_operator_name("Greater")
-    )
-    label_2d = scope.get_unique_variable_name("label_2d")
-    container.add_node(
-        "Cast",
-        [positive],
-        [label_2d],
-        name=scope.get_unique_operator_name("CastLabel"),
-        to=TensorProto.INT64,
-    )
-    flat = scope.get_unique_variable_name("flat_shape")
-    container.add_initializer(flat, TensorProto.INT64, [1], [-1])
-    container.add_node(
+    zero = g.constant("zero", TensorProto.FLOAT, [], [0.0])
+    positive = g.add("Greater", [score, zero], "is_positive", op_name="Greater")
+    label_2d = g.add("Cast", [positive], "label_2d", op_name="CastLabel", to=TensorProto.INT64)
+    flat = g.constant("flat_shape", TensorProto.INT64, [1], [-1])
+    g.add(
         "Reshape",
         [label_2d, flat],
-        [operator.outputs[0].full_name],
-        name=scope.get_unique_operator_name("ReshapeLabel"),
+        "label",
+        op_name="ReshapeLabel",
+        into=operator.outputs[0].full_name,
     )
 
     # probabilities in double: d = s / sum(alpha); p1 = (1 + d) / 2; p0 = 1 - p1.
-    score_double = scope.get_unique_variable_name("vote_sum_double")
-    container.add_node(
-        "Cast",
-        [score],
-        [score_double],
-        name=scope.get_unique_operator_name("CastScore"),
-        to=TensorProto.DOUBLE,
+    score_double = g.add(
+        "Cast", [score], "vote_sum_double", op_name="CastScore", to=TensorProto.DOUBLE
     )
-    total = scope.get_unique_variable_name("alpha_sum")
-    container.add_initializer(total, TensorProto.DOUBLE, [], [arrays.alpha_sum])
-    one = scope.get_unique_variable_name("one")
-    container.add_initializer(one, TensorProto.DOUBLE, [], [1.0])
-    two = scope.get_unique_variable_name("two")
-    container.add_initializer(two, TensorProto.DOUBLE, [], [2.0])
-    decision = scope.get_unique_variable_name("decision")
-    container.add_node(
-        "Div", [score_double, total], [decision], name=scope.get_unique_operator_name("Div")
+    total = g.constant("alpha_sum", TensorProto.DOUBLE, [], [arrays.alpha_sum])
+    one = g.constant("one", TensorProto.DOUBLE, [], [1.0])
+    two = g.constant("two", TensorProto.DOUBLE, [], [2.0])
+    decision = g.add("Div", [score_double, total], "decision", op_name="Div")
+    shifted = g.add("Add", [one, decision], "one_plus_decision", op_name="Add")
+    p_positive = g.add("Div", [shifted, two], "p_positive", op_name="Div")
+    p_negative = g.add("Sub", [one, p_positive], "p_negative", op_name="Sub")
+    both = g.add(
+        "Concat", [p_negative, p_positive], "probabilities_double", op_name="Concat", axis=1
     )
-    shifted = scope.get_unique_variable_name("one_plus_decision")
-    container.add_node(
-        "Add", [one, decision], [shifted], name=scope.get_unique_operator_name("Add")
-    )
-    p_positive = scope.get_unique_variable_name("p_positive")
-    container.add_node(
-        "Div", [shifted, two], [p_positive], name=scope.get_unique_operator_name("Div")
-    )
-    p_negative = scope.get_unique_variable_name("p_negative")
-    container.add_node(
-        "Sub", [one, p_positive], [p_negative], name=scope.get_unique_operator_name("Sub")
-    )
-    both = scope.get_unique_variable_name("probabilities_double")
-    container.add_node(
-        "Concat",
-        [p_negative, p_positive],
-        [both],
-        name=scope.get_unique_operator_name("Concat"),
-        axis=1,
-    )
-    container.add_node(
+    g.add(
         "Cast",
         [both],
-        [operator.outputs[1].full_name],
-        name=scope.get_unique_operator_name("CastProbabilities"),
+        "probabilities",
+        op_name="CastProbabilities",
+        into=operator.outputs[1].full_name,
         to=TensorProto.FLOAT,
     )
 
