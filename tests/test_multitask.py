@@ -466,6 +466,8 @@ def test_sweep_gives_a_point_per_setting_and_epoch_and_one_choice_over_all(
         ({"tau": []}, {}, "non-empty list"),
         ({"tau": [0.5]}, {"tau": 0.6}, "both a fixed parameter and swept"),
         ({"tau": [0.1, 0.2, 0.3, 0.4], "fairness_weight": [1, 2, 3, 4]}, {}, "16 settings"),
+        ({"tau": [0.7, 1.5]}, {}, "'tau' parameter of FairBranchClassifier must be"),
+        ({}, {"fairness_weight": -1}, "'fairness_weight' parameter"),
     ],
 )
 def test_a_bad_sweep_is_refused_before_any_fit(

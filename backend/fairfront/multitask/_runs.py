@@ -454,7 +454,8 @@ def train_multitask(
     """Fit the multi-task learner of ``spec`` (once per setting of its sweep); score every
     checkpoint; fit the baselines."""
     settings = spec.settings()
-    build_multitask_learner(spec, settings[0])  # refuse a bad spec before loading data
+    for setting in settings:  # refuse a bad parameter value before loading data or fitting
+        build_multitask_learner(spec, setting)._validate_params()
     started = time.perf_counter()
     if dataset is None:
         dataset = load_multitask(
