@@ -1,7 +1,9 @@
 """Multi-task classifiers on PyTorch (CPU): a plain shared trunk, FairBranch and L2T-FMT.
 
 All three share :class:`MultiTaskBase`: ``fit(X, Y, *, sensitive_features=...)`` with
-``Y`` an n x T 0/1 matrix (a 1-D ``y`` is one task), a validation split held out inside
+``Y`` an n x T matrix of 0/1 labels (or any two labels per task, the second sorted
+one positive; a 1-D ``y`` is one task, predicted with scikit-learn's shapes), a
+validation split held out inside
 ``fit`` (stratified by the tasks' labels and the groups), mini-batch Adam, one
 checkpoint per epoch, early stopping on a validation score, and a ``callback``
 called after every epoch with an :class:`EpochInfo` (a job drives a fit through it, as
