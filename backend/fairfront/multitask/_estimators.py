@@ -4,11 +4,11 @@ All three share :class:`MultiTaskBase`: ``fit(X, Y, *, sensitive_features=...)``
 ``Y`` an n x T matrix of 0/1 labels (or any two labels per task, the second sorted
 one positive; a 1-D ``y`` is one task, predicted with scikit-learn's shapes), a
 validation split held out inside ``fit`` (stratified by the tasks' labels and the
-groups), mini-batch Adam, one checkpoint per epoch, early stopping on a validation score, and a ``callback``
-called after every epoch with an :class:`EpochInfo` (a job drives a fit through it, as
-the boosting learners' ``RoundInfo``). The model predicts with the checkpoint of
-``selected_epoch_``: the epoch with the lowest validation score among the epochs
-whose predictions are not trivial for any task. ``at_epoch`` gives any other epoch.
+groups), mini-batch Adam, one checkpoint per epoch, early stopping on a validation
+score, and a ``callback`` called after every epoch with an :class:`EpochInfo` (a job
+drives a fit through it, as the boosting learners' ``RoundInfo``). The model predicts
+with the checkpoint of ``selected_epoch_``: the epoch with the lowest validation score
+among the epochs whose predictions are not trivial for any task. ``at_epoch`` gives any other epoch.
 
 The fit loop and the steps every learner takes are methods of the base class, one per
 step: :meth:`MultiTaskBase._losses` (per-task accuracy and fairness losses),
