@@ -10,7 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from fairfront.datasets._builtin import default_protected, list_datasets, load_builtin
+from fairfront.datasets._builtin import (
+    builtin_info,
+    default_protected,
+    list_datasets,
+    load_builtin,
+)
 from fairfront.datasets._csv import load_csv
 from fairfront.datasets._dataset import DEFAULT_TEST_SIZE, MIN_ROWS, Dataset
 from fairfront.datasets._multitask import (
@@ -39,6 +44,7 @@ from fairfront.datasets.errors import (
 from fairfront.groups import ProtectedAttribute
 
 __all__ = [
+    "builtin_info",
     "DEFAULT_TEST_SIZE",
     "MIN_ROWS",
     "MULTITASK_VIEWS",

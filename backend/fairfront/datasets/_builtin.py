@@ -192,6 +192,11 @@ def _spec(name: str) -> _Builtin:
         ) from None
 
 
+def builtin_info(name: str) -> _Builtin:
+    """How a built-in dataset loads: its target, positive class, protected attributes."""
+    return _spec(name)
+
+
 def default_protected(name: str) -> dict[str, ProtectedAttribute]:
     """Return a built-in dataset's default protected attributes, keyed by column."""
     return {a.column: a for a in _spec(name).protected}
