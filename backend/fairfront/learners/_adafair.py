@@ -35,6 +35,11 @@ class AdaFairClassifier(FairBoostingClassifier):
     misclassified negative use the TNR gap (the public code tests the TPR gap there).
     ``sensitive_features`` holds one protected attribute (two or more groups; with
     more, the group with the worst rate is the disadvantaged one).
+
+    The weak learners are decision stumps, by default histogram stumps
+    (``tree_method="hist"``: the rows binned once into at most ``max_bins`` bins per
+    feature); ``"exact"`` fits scikit-learn's ``DecisionTreeClassifier(max_depth=1)``;
+    ``estimator`` replaces them with any scikit-learn classifier.
     """
 
     _parameter_constraints: dict[str, list[Any]] = {
@@ -54,6 +59,8 @@ class AdaFairClassifier(FairBoostingClassifier):
         validation_size: float = 0.2,
         fairness_weight: float = 1.0,
         class_balance: float = 0.0,
+        tree_method: str = "hist",
+        max_bins: int = 255,
         random_state: Any = None,
     ) -> None:
         super().__init__(
@@ -63,6 +70,8 @@ class AdaFairClassifier(FairBoostingClassifier):
             validation_size=validation_size,
             fairness_weight=fairness_weight,
             class_balance=class_balance,
+            tree_method=tree_method,
+            max_bins=max_bins,
             random_state=random_state,
         )
         self.notion = notion

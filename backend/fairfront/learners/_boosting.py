@@ -2,7 +2,9 @@
 
 One round, vectorised over rows:
 
-1. fit a weak learner on the current weights; weighted error e_t; a learner with
+1. fit a weak learner on the current weights (by default a histogram tree grown on the
+   data binned once at the start of ``fit``, see ``_hist.py``; ``tree_method="exact"``
+   fits scikit-learn's exact trees on the float32 matrix instead); weighted error e_t; a learner with
    e_t >= 0.5 is worse than chance and stops the boosting (it never gets a negative
    weight); alpha_t = learning_rate * ln((1 - e_t) / e_t);
 2. update the partial ensemble's scores on the training and validation rows;
@@ -37,6 +39,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from ..fronts import mark_front
 from ..metrics import GroupIndex, ManyModelsMetrics, confusion_by_group, evaluate_many, group_rates
+from ._hist import FeatureBins, HistogramTree, HistogramTreeGrower, dense_row_blocks
 
 __all__ = ["FairBoostingClassifier", "RoundInfo", "fairness_costs", "points_from_metrics"]
 
@@ -90,30 +93,43 @@ def fairness_costs(
     weight 1 is the published rule). A row takes the max over attributes and rates.
     """
     cost = np.ones(y.shape[0])
+    y = np.asarray(y, dtype=np.intp)
     for codes, labels in zip(groups.codes, groups.labels, strict=True):
         if len(labels) < 2:
             continue
-        per_group = group_rates(confusion_by_group(y, y_partial, codes, len(labels))[0])
-        for rate in rates:
-            values = per_group[rate]
-            if np.isnan(values).sum() > len(values) - 2:
-                continue
-            gap = float(np.nanmax(values) - np.nanmin(values))
-            label, lowest_is_worse = _COST_RULES[rate]
-            worst = int(np.nanargmin(values) if lowest_is_worse else np.nanargmax(values))
-            hit = wrong & (codes == worst)
-            if label is not None:
-                hit &= y == label
-            np.maximum(cost, 1.0 + weight * gap, out=cost, where=hit)
-            if rate == "selection_rate":
-                # Costs that only ever raise the lowest selection rate ratchet every
-                # group's rate upwards (the lowest group changes as it catches up): the
-                # most-selected group's false positives cost as much, so the gap also
-                # closes from above.
-                top = int(np.nanargmax(values))
-                hit = wrong & (codes == top) & (y == 0)
-                np.maximum(cost, 1.0 + weight * gap, out=cost, where=hit)
+        counts = confusion_by_group(y, y_partial, codes, len(labels))[0]
+        table = attribute_cost_table(counts, rates, weight)
+        np.maximum(cost, table[codes, y], out=cost, where=wrong)
     return cost
+
+
+def attribute_cost_table(counts: np.ndarray, rates: Sequence[str], weight: float) -> np.ndarray:
+    """(groups, 2) cost of a mistake on a row of each group and true label, for one attribute.
+
+    ``counts``: the partial ensemble's confusion counts per group, shape (groups, 2, 2).
+    The rules of :func:`fairness_costs`, as a table: 1 where no rule applies.
+    """
+    table = np.ones((counts.shape[0], 2))
+    if counts.shape[0] < 2:
+        return table
+    per_group = group_rates(counts)
+    for rate in rates:
+        values = per_group[rate]
+        if np.isnan(values).sum() > len(values) - 2:
+            continue
+        cost = 1.0 + weight * float(np.nanmax(values) - np.nanmin(values))
+        label, lowest_is_worse = _COST_RULES[rate]
+        worst = int(np.nanargmin(values) if lowest_is_worse else np.nanargmax(values))
+        labels = slice(None) if label is None else label
+        table[worst, labels] = np.maximum(table[worst, labels], cost)
+        if rate == "selection_rate":
+            # Costs that only ever raise the lowest selection rate ratchet every
+            # group's rate upwards (the lowest group changes as it catches up): the
+            # most-selected group's false positives cost as much, so the gap also
+            # closes from above.
+            top = int(np.nanargmax(values))
+            table[top, 0] = max(table[top, 0], cost)
+    return table
 
 
 def largest_gap(
@@ -141,15 +157,65 @@ def imbalance_costs(
     classes: the partial ensemble's lower per-class recall marks the class whose
     mistakes (of the new learner) cost more.
     """
-    positives = y == 1
-    tpr = float(y_partial[positives].mean()) if positives.any() else np.nan
-    tnr = float((~y_partial[~positives]).mean()) if (~positives).any() else np.nan
-    cost = np.ones(y.shape[0])
-    if np.isnan(tpr) or np.isnan(tnr) or tpr == tnr:
-        return cost
-    worse = positives if tpr < tnr else ~positives
-    cost[wrong & worse] = 1.0 + weight * abs(tpr - tnr)
-    return cost
+    y = np.asarray(y, dtype=np.intp)
+    counts = confusion_by_group(y, y_partial, np.zeros_like(y), 1)[0, 0]
+    return np.where(wrong, class_balance_factors(counts, weight)[y], 1.0)
+
+
+def class_balance_factors(counts: np.ndarray, weight: float) -> np.ndarray:
+    """(2,) cost of a mistake on a row of each true label, from overall confusion counts (2, 2).
+
+    The rule of :func:`imbalance_costs`: 1 + weight * |TPR - TNR| for the class with the
+    lower recall, 1 for the other (and for both when either recall is undefined).
+    """
+    factors = np.ones(2)
+    positives, negatives = counts[1].sum(), counts[0].sum()
+    if positives == 0 or negatives == 0:
+        return factors
+    tpr = counts[1, 1] / positives
+    tnr = counts[0, 0] / negatives
+    if tpr != tnr:
+        factors[1 if tpr < tnr else 0] = 1.0 + weight * abs(float(tpr - tnr))
+    return factors
+
+
+class _RoundCosts:
+    """The cost of each round's mistakes as a table over (intersectional cell, label).
+
+    Every cost rule depends on a row only through its groups and its label, so one
+    ``np.bincount`` of the partial ensemble's predictions over the cells gives every
+    attribute's confusion counts, and the costs of all the mistakes follow by lookup.
+    """
+
+    def __init__(self, y: np.ndarray, groups: GroupIndex) -> None:
+        cells, _ = groups.intersection()
+        cells = np.asarray(cells, dtype=np.intp)
+        self.n_cells = int(cells.max()) + 1 if cells.size else 1
+        self.key = cells * 2 + np.asarray(y, dtype=np.intp)
+        _, first = np.unique(cells, return_index=True)
+        self.cell_groups = [
+            (codes[first], len(labels))
+            for codes, labels in zip(groups.codes, groups.labels, strict=True)
+            if len(labels) >= 2
+        ]
+
+    def cell_counts(self, partial: np.ndarray) -> np.ndarray:
+        """(cells, 2, 2) confusion counts of the partial ensemble's predictions."""
+        index = self.key * 2 + partial
+        return np.bincount(index, minlength=4 * self.n_cells).reshape(self.n_cells, 2, 2)
+
+    def factors(
+        self, counts: np.ndarray, rates: Sequence[str], weight: float, class_balance: float
+    ) -> np.ndarray:
+        """Cost of a mistake by ``key`` (cell * 2 + label): fairness times class balance."""
+        cost = np.ones((self.n_cells, 2))
+        for cell_group, n_groups in self.cell_groups:
+            by_group = np.zeros((n_groups, 2, 2))
+            np.add.at(by_group, cell_group, counts)
+            np.maximum(cost, attribute_cost_table(by_group, rates, weight)[cell_group], out=cost)
+        if class_balance > 0:
+            cost *= class_balance_factors(counts.sum(axis=0), class_balance)
+        return cost.ravel()
 
 
 def points_from_metrics(
@@ -217,6 +283,8 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
         "validation_size": [Interval(Real, 0, 0.9, closed="both")],
         "fairness_weight": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "class_balance": [Interval(Real, 0, None, closed="left")],
+        "tree_method": [StrOptions({"hist", "exact"})],
+        "max_bins": [Interval(Integral, 2, 1024, closed="both")],
         "random_state": ["random_state"],
     }
 
@@ -229,9 +297,13 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
         validation_size: float = 0.2,
         fairness_weight: float | str = 1.0,
         class_balance: float = 0.0,
+        tree_method: str = "hist",
+        max_bins: int = 255,
         random_state: Any = None,
     ) -> None:
         self.estimator = estimator
+        self.tree_method = tree_method
+        self.max_bins = max_bins
         self.fairness_weight = fairness_weight
         self.class_balance = class_balance
         self.n_estimators = n_estimators
@@ -251,9 +323,13 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
         """Notions whose violations are objectives of the front."""
         return self._tracked_notions()
 
+    def _tree_depth(self) -> int:
+        """Depth of the built-in trees (used when ``estimator`` is None): stumps."""
+        return 1
+
     def _default_estimator(self) -> Any:
-        """The weak learner used when ``estimator`` is None: a decision stump."""
-        return DecisionTreeClassifier(max_depth=1)
+        """The exact weak learner used when ``estimator`` is None and ``tree_method="exact"``."""
+        return DecisionTreeClassifier(max_depth=self._tree_depth())
 
     def _check_groups(self, groups: GroupIndex) -> None:
         """Reject protected attributes the learner cannot handle."""
@@ -315,46 +391,48 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
         self.validation_on_training_data_ = train is val
         if self.validation_on_training_data_ and self.validation_size > 0:
             log.warning("too few rows to hold out a validation split; choosing on training data")
-        X_fit, X_pred = _tree_layouts(X)
-        X_train_fit, X_train_pred, X_val = X_fit[train], X_pred[train], X_pred[val]
         y_train, y_val = y01[train], y01[val]
+        truth_train = y_train.astype(bool)
         groups_train, groups_val = groups.take(train), groups.take(val)
         weights = weight0[train] / weight0[train].sum()
-
-        base = (
-            clone(self.estimator)
-            if self.estimator is not None
-            else self._default_estimator()
+        tick = time.perf_counter()
+        weak = (
+            _HistogramLearners(
+                X, train, val, y_train, self._tree_depth(), self.max_bins, weight0
+            )
+            if self.estimator is None and self.tree_method == "hist"
+            else _EstimatorLearners(
+                self.estimator if self.estimator is not None else self._default_estimator(),
+                X,
+                train,
+                val,
+                y_train,
+                rng,
+            )
         )
-        fast_tree = isinstance(base, BaseDecisionTree)
-        seeds = "random_state" in base.get_params()
+        self.fit_seconds_ = {
+            "preparation": time.perf_counter() - tick,
+            "weak_learners": 0.0,
+            "total": 0.0,
+        }
         rates = self._cost_rates()
         auto = self.fairness_weight == "auto"
         weight: float | None = None if auto else float(self.fairness_weight)
         score_train = np.zeros(train.shape[0])
         score_val = np.zeros(val.shape[0])
-        val_votes = np.zeros((val.shape[0], self.n_estimators), dtype=bool)
+        val_votes = np.zeros((self.n_estimators, val.shape[0]), dtype=bool)  # round x row
+        costs = _RoundCosts(y_train, groups_train)
         self.estimators_: list[Any] = []
         alphas: list[float] = []
         errors: list[float] = []
         self.stop_reason_ = "all rounds done"
-        self.fit_seconds_ = {"weak_learners": 0.0, "total": 0.0}
         started = time.perf_counter()
         for t in range(self.n_estimators):
             tick = time.perf_counter()
-            learner = clone(base)
-            if seeds:
-                learner.set_params(random_state=rng.randint(_MAX_SEED))
-            if fast_tree:
-                learner.fit(X_train_fit, y_train, sample_weight=weights, check_input=False)
-                proba = learner.predict_proba(X_train_pred, check_input=False)
-            else:
-                learner.fit(X_train_fit, y_train, sample_weight=weights)
-                proba = learner.predict_proba(X_train_pred)
+            learner, vote, confidence = weak.fit(weights)
             self.fit_seconds_["weak_learners"] += time.perf_counter() - tick
-            vote = proba[:, 1] > proba[:, 0]
-            wrong = vote != y_train.astype(bool)
-            error = float(weights[wrong].sum())
+            wrong = vote != truth_train
+            error = float(np.sum(weights, where=wrong))
             if error >= 0.5:
                 self.stop_reason_ = (
                     f"round {t + 1}: weak learner error {error:.3f} >= 0.5 (worse than "
@@ -367,25 +445,26 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
             self.estimators_.append(learner)
             alphas.append(float(alpha))
             errors.append(error)
-            score_train += alpha * np.where(vote, 1.0, -1.0)
-            val_vote = _vote(learner, X_val, fast_tree)
-            score_val += alpha * np.where(val_vote, 1.0, -1.0)
-            val_votes[:, t] = score_val > 0
+            _add_vote(score_train, vote, alpha)
+            _add_vote(score_val, weak.validation_vote(learner), alpha)
+            np.greater(score_val, 0, out=val_votes[t])
             perfect = error <= _MIN_ERROR
             if not perfect:
                 partial = score_train > 0
                 if weight is None:
                     weight = self._resolve_weight(y_train, partial, groups_train, rates)
-                cost = fairness_costs(y_train, partial, wrong, groups_train, rates, weight)
-                if self.class_balance > 0:
-                    cost *= imbalance_costs(y_train, partial, wrong, self.class_balance)
-                confidence = proba.max(axis=1)
-                weights[wrong] *= cost[wrong] * np.exp(alpha * confidence[wrong])
+                factors = costs.factors(
+                    costs.cell_counts(partial), rates, weight, self.class_balance
+                )
+                mistakes = np.flatnonzero(wrong)
+                weights[mistakes] *= factors[costs.key[mistakes]] * np.exp(
+                    alpha * confidence[mistakes]
+                )
                 weights /= weights.sum()
             if callback is not None:
                 live = evaluate_many(
                     y_val,
-                    val_votes[:, t : t + 1],
+                    val_votes[t : t + 1].T,
                     sensitive_features=groups_val,
                     notions=self._tracked_notions(),
                 )
@@ -417,7 +496,7 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
         self.estimator_errors_ = np.asarray(errors)
         self.validation_metrics_ = evaluate_many(
             y_val,
-            val_votes[:, : self.n_estimators_],
+            val_votes[: self.n_estimators_].T,
             sensitive_features=groups_val,
             notions=self._tracked_notions(),
         )
@@ -500,12 +579,89 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
         )
+        votes = np.empty((X.shape[0], n_rounds))
+        if isinstance(self.estimators_[0], HistogramTree):
+            for start, block in dense_row_blocks(X):
+                rows = slice(start, start + block.shape[0])
+                for t in range(n_rounds):
+                    tree = self.estimators_[t]
+                    votes[rows, t] = np.where(tree.node_vote_[tree.apply_dense(block)], 1.0, -1.0)
+            return votes
         _, X_pred = _tree_layouts(X, fit_layout=False)
         fast = isinstance(self.estimators_[0], BaseDecisionTree)
-        votes = np.empty((X_pred.shape[0], n_rounds))
         for t in range(n_rounds):
             votes[:, t] = np.where(_vote(self.estimators_[t], X_pred, fast), 1.0, -1.0)
         return votes
+
+
+def _add_vote(score: np.ndarray, vote: np.ndarray, alpha: float) -> None:
+    """score += alpha where the learner votes positive, -alpha elsewhere (in place)."""
+    np.add(score, alpha, out=score, where=vote)
+    np.subtract(score, alpha, out=score, where=~vote)
+
+
+class _HistogramLearners:
+    """Histogram trees: the rows binned once, each round's tree grown on the bins."""
+
+    def __init__(
+        self,
+        X: Any,
+        train: np.ndarray,
+        val: np.ndarray,
+        y_train: np.ndarray,
+        max_depth: int,
+        max_bins: int,
+        sample_weight: np.ndarray,
+    ) -> None:
+        bins = FeatureBins(X, max_bins, sample_weight)
+        codes, bins.codes = bins.codes, np.empty((0, 0), dtype=np.intp)
+        self.grower = HistogramTreeGrower(bins, codes[:, train], y_train, max_depth)
+        self.val_codes = codes[:, val]
+
+    def fit(self, weights: np.ndarray) -> tuple[HistogramTree, np.ndarray, np.ndarray]:
+        """The tree, its vote (True: positive) and confidence on each training row."""
+        tree, leaf = self.grower.grow(weights)
+        return tree, tree.node_vote_[leaf], tree.node_confidence_[leaf]
+
+    def validation_vote(self, tree: HistogramTree) -> np.ndarray:
+        return np.asarray(tree.node_vote_[self.grower.apply_codes(tree, self.val_codes)])
+
+
+class _EstimatorLearners:
+    """A scikit-learn weak learner (exact trees, or any ``estimator``) fitted each round."""
+
+    def __init__(
+        self,
+        base: Any,
+        X: Any,
+        train: np.ndarray,
+        val: np.ndarray,
+        y_train: np.ndarray,
+        rng: np.random.RandomState,
+    ) -> None:
+        self.base = clone(base)
+        self.fast_tree = isinstance(self.base, BaseDecisionTree)
+        self.seeds = "random_state" in self.base.get_params()
+        self.rng = rng
+        X_fit, X_pred = _tree_layouts(X)
+        self.X_train_fit, self.X_train_pred, self.X_val = X_fit[train], X_pred[train], X_pred[val]
+        self.y_train = y_train
+
+    def fit(self, weights: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray]:
+        """The fitted learner, its vote (True: positive) and confidence on each training row."""
+        learner = clone(self.base)
+        if self.seeds:
+            learner.set_params(random_state=self.rng.randint(_MAX_SEED))
+        if self.fast_tree:
+            learner.fit(self.X_train_fit, self.y_train, sample_weight=weights, check_input=False)
+            proba = learner.predict_proba(self.X_train_pred, check_input=False)
+        else:
+            learner.fit(self.X_train_fit, self.y_train, sample_weight=weights)
+            proba = learner.predict_proba(self.X_train_pred)
+        return learner, proba[:, 1] > proba[:, 0], proba.max(axis=1)
+
+    def validation_vote(self, learner: Any) -> np.ndarray:
+        return _vote(learner, self.X_val, self.fast_tree)
 
 
 def _vote(learner: Any, X: Any, fast_tree: bool) -> np.ndarray:
