@@ -8,7 +8,8 @@ decision d = s / sum_t alpha_t, ``predict_proba`` = [1 - (1 + d) / 2, (1 + d) / 
 
 The graph does the same with one ``TreeEnsembleRegressor`` (ai.onnx.ml, opset 3):
 
-* its trees are the first r trees, node for node; a leaf's weight is alpha_t times
+* its trees are the first r trees (scikit-learn trees or fairfront's histogram trees,
+  which keep raw-value thresholds in the same arrays), node for node; a leaf's weight is alpha_t times
   the leaf's vote, decided from the leaf's class distribution exactly as scikit-learn
   decides (``value[:, 1] > value[:, 0]``, ties -1), so the ensemble's sum is s(x);
 * the features are rounded to float32 (as scikit-learn's trees do; a no-op for the
@@ -38,7 +39,7 @@ from skl2onnx import update_registered_converter
 from skl2onnx.common.data_types import FloatTensorType, Int64TensorType
 from sklearn.tree import DecisionTreeClassifier
 
-from ..learners import FairBoostingClassifier
+from ..learners import FairBoostingClassifier, HistogramTree
 
 __all__ = [
     "ALIAS",
@@ -56,21 +57,22 @@ ML_OPSET = 3
 _TREE_LEAF = -1
 
 
-def leaf_votes(tree: DecisionTreeClassifier) -> np.ndarray:
+def leaf_votes(tree: DecisionTreeClassifier | HistogramTree) -> np.ndarray:
     """+1 / -1 per node: the vote of a row that ends in that node (meaningful at leaves).
 
     scikit-learn's ``predict_proba`` returns the leaf's ``value`` (class fractions)
-    as is; the learner votes +1 when column 1 is strictly larger than column 0.
+    as is; the learner votes +1 when column 1 is strictly larger than column 0. A
+    :class:`~fairfront.learners.HistogramTree` holds the same arrays and votes the same.
     """
     value = np.asarray(tree.tree_.value)[:, 0, :]
     return np.where(value[:, 1] > value[:, 0], 1.0, -1.0)
 
 
-def _check_tree(tree: Any, t: int) -> DecisionTreeClassifier:
-    if not isinstance(tree, DecisionTreeClassifier):
+def _check_tree(tree: Any, t: int) -> DecisionTreeClassifier | HistogramTree:
+    if not isinstance(tree, DecisionTreeClassifier | HistogramTree):
         raise TypeError(
             f"tree {t + 1} is a {type(tree).__name__}; ONNX export handles scikit-learn "
-            "DecisionTreeClassifier weak learners only"
+            "DecisionTreeClassifier and fairfront HistogramTree weak learners only"
         )
     if tree.n_outputs_ != 1 or int(tree.n_classes_) != 2:
         raise TypeError(f"tree {t + 1} is not a binary single-output tree")

@@ -284,7 +284,7 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
         "fairness_weight": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "class_balance": [Interval(Real, 0, None, closed="left")],
         "tree_method": [StrOptions({"hist", "exact"})],
-        "max_bins": [Interval(Integral, 2, 1024, closed="both")],
+        "max_bins": [Interval(Integral, 2, 65536, closed="both")],
         "random_state": ["random_state"],
     }
 

@@ -2,10 +2,11 @@
 weighted tree grown on the bins.
 
 Binning (once per ``fit``, :class:`FeatureBins`): each feature's float32 values get up
-to ``max_bins`` bins. A feature with at most ``max_bins`` distinct values gets one bin
-per value and the thresholds between them are the midpoints (in double) of adjacent
-values, so its candidate splits partition the rows exactly as scikit-learn's exact
-trees' candidates do; a feature with more distinct values gets quantile bins (cuts at
+to ``max_bins`` bins, from the values of rows with positive sample weight (counted by
+weight, as if rows were repeated by it). A feature with at most ``max_bins`` distinct
+values gets one bin per value and the thresholds between them are the midpoints (in
+double) of adjacent values, so its candidate splits partition the rows exactly as
+scikit-learn's exact trees' candidates do; a feature with more distinct values gets quantile bins (cuts at
 equal shares of the rows, between distinct values). A row is in bin b of feature j
 when ``edges[j][b - 1] < x <= edges[j][b]``, so "bin <= b" and "x <= edges[j][b]" are
 the same test: the fitted trees keep raw-value thresholds, which is what
@@ -17,7 +18,7 @@ columns of one categorical, sparse counts) share one code column. A row's code i
 bundle is 0 when every member is in its default bin, else ``offset_j + bin``. The
 histograms are built per bundle (``np.bincount`` of code * 2 + label, weighted), then
 spread back to features; a feature's default bin gets the node's total minus its
-other bins. On Adult's 108 one-hot and numeric columns that is 14 code columns.
+other bins. Adult's 108 one-hot and numeric columns make 17 code columns.
 
 Growing (:class:`HistogramTreeGrower`): level by level to ``max_depth``; a node's
 best split maximises the Gini criterion's proxy (``sum_left_sq / w_left + sum_right_sq
