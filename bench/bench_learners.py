@@ -10,11 +10,17 @@ adult.test), with the dataset's preprocessor fitted once on train (a sparse matr
 * scikit-learn AdaBoost with depth-2 trees, 300 rounds, vs the default
   ``MMMFairClassifier`` (depth 2, notion eo, automatic fairness weight).
 
+Each fairfront model is fitted with each ``--tree-methods`` (default both: ``hist``,
+the histogram trees grown on the data binned once, and ``exact``, scikit-learn's exact
+trees); the AdaBoost baselines are fitted once per model.
+
 For each model: wall fit time, its ratio to the AdaBoost baseline with the same trees
 and rounds and to the published reference time, the per-round overhead beyond the weak
-learner (from ``fit_seconds_``) and the test figures at the selected round.
+learner (from ``fit_seconds_``) and the test figures at the selected round; then hist
+against exact side by side (time, selected round, the best front round with test eo
+<= 0.05).
 
-    python bench/bench_learners.py [--seeds N] [--json PATH]
+    python bench/bench_learners.py [--seeds N] [--tree-methods hist exact] [--json PATH]
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ log = logging.getLogger("bench_learners")
 NOTIONS = ("eo", "eo_sum", "dp")
 OVERHEAD_TARGET = 0.25
 EO_BOUND = 0.05
+BAR_BALANCED_ACCURACY = 0.79  # the foundation bar: at test eo <= EO_BOUND
 
 # Published reference times (the public code of each method on Adult).
 ADAFAIR_REF_SECONDS = 40.0  # AdaFair's public code, 200 stumps
@@ -109,6 +116,9 @@ class Case:
     reference_text: str
     baseline: Run | None = None
     runs: list[Run] = field(default_factory=list)
+    model: str = ""
+    """The model without the tree method (cases of one model share a baseline)."""
+    tree_method: str = ""
 
 
 def load_data() -> Data:
@@ -257,21 +267,24 @@ def _cell(values: Sequence[float | None], fmt: str) -> str:
 
 def timing_rows(cases: Sequence[Case]) -> list[list[str]]:
     rows = []
+    shown: set[int] = set()
     for case in cases:
         assert case.baseline is not None
         base = case.baseline.fit_seconds
-        rows.append(
-            [
-                case.baseline_name,
-                f"{base:.2f}",
-                "1.00",
-                "-",
-                "-",
-                "-",
-                "-",
-                str(case.baseline.n_rounds),
-            ]
-        )
+        if id(case.baseline) not in shown:
+            shown.add(id(case.baseline))
+            rows.append(
+                [
+                    case.baseline_name,
+                    f"{base:.2f}",
+                    "1.00",
+                    "-",
+                    "-",
+                    "-",
+                    "-",
+                    str(case.baseline.n_rounds),
+                ]
+            )
         runs = case.runs
         rows.append(
             [
@@ -290,9 +303,14 @@ def timing_rows(cases: Sequence[Case]) -> list[list[str]]:
 
 def metric_rows(cases: Sequence[Case]) -> list[list[str]]:
     rows = []
+    shown: set[int] = set()
     for case in cases:
         assert case.baseline is not None
         for name, runs in ((case.baseline_name, [case.baseline]), (case.name, case.runs)):
+            if runs[0] is case.baseline:
+                if id(case.baseline) in shown:
+                    continue
+                shown.add(id(case.baseline))
             rows.append(
                 [
                     name,
@@ -437,6 +455,58 @@ def print_report(data: Data, cases: Sequence[Case], seeds: int) -> None:
         )
 
 
+def print_tree_methods(cases: Sequence[Case]) -> None:
+    """Each model's tree methods side by side: time, selected round, best front round."""
+    methods = list(dict.fromkeys(c.tree_method for c in cases))
+    if len(methods) < 2:
+        return
+    print(
+        f"\nHIST vs EXACT (same model, seeds and validation splits; mean ± sd over seeds)\n"
+        f"  best front: the front round with the best test balanced accuracy among those with "
+        f"test eo <= {EO_BOUND};\n  bar: seeds whose best front round has test balanced "
+        f"accuracy >= {BAR_BALANCED_ACCURACY} (front models only)"
+    )
+    rows = []
+    for case in cases:
+        runs = case.runs
+        best = [r.front.get("best") for r in runs if r.front]
+        found = [b for b in best if b is not None]
+        rows.append(
+            [
+                case.model,
+                case.tree_method,
+                _cell([r.fit_seconds for r in runs], ".2f"),
+                _cell([r.test["balanced_accuracy"] for r in runs], ".3f"),
+                _cell([r.test["eo"] for r in runs], ".3f"),
+                f"{len(found)}/{len(best)}" if best else "-",
+                _cell([b["balanced_accuracy"] for b in found], ".3f") if found else "-",
+                _cell([b["eo"] for b in found], ".3f") if found else "-",
+                (
+                    f"{sum(b['balanced_accuracy'] >= BAR_BALANCED_ACCURACY for b in found)}"
+                    f"/{len(best)}"
+                    if best
+                    else "-"
+                ),
+            ]
+        )
+    print(
+        table(
+            [
+                "model",
+                "trees",
+                "fit s",
+                "selected: bal acc",
+                "eo",
+                "front eo ok",
+                "best front: bal acc",
+                "eo",
+                "bar",
+            ],
+            rows,
+        )
+    )
+
+
 def to_json(data: Data, cases: Sequence[Case], seeds: int) -> dict[str, Any]:
     def run_dict(r: Run, base: float | None, ref: float | None) -> dict[str, Any]:
         return {
@@ -507,6 +577,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="leave out the default MMMFairClassifier (depth 2, eo) and its baseline",
     )
+    parser.add_argument(
+        "--tree-methods",
+        nargs="+",
+        default=["hist", "exact"],
+        choices=["hist", "exact"],
+        help="the learners' tree_method values to fit (default both)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
     args = parser.parse_args(argv)
     if args.seeds < 1:
@@ -517,55 +594,68 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
     data = load_data()
-    cases = [
-        Case(
+    models: list[tuple[str, str, str, float, str, int, int, Callable[[int, str], Any]]] = [
+        (
             "AdaFair (200 stumps)",
             "AdaBoost (200 stumps)",
             "sex",
             ADAFAIR_REF_SECONDS,
             "AdaFair public code, 200 stumps",
+            1,
+            200,
+            lambda s, m: AdaFairClassifier(n_estimators=200, tree_method=m, random_state=s),
         ),
-        Case(
+        (
             "MMM-Fair (300, depth 2, eo+dp)",
             "AdaBoost (300, depth 2)",
             "sex+race+age",
             MMM_REF_USED,
             "mmm-fair 2.4.1, 200 rounds (fastest of 155-206 s)",
-        ),
-    ]
-    makers: list[tuple[int, int, Callable[[int], Any]]] = [
-        (1, 200, lambda s: AdaFairClassifier(n_estimators=200, random_state=s)),
-        (
             2,
             300,
-            lambda s: MMMFairClassifier(
-                n_estimators=300, max_depth=2, notions=["eo", "dp"], random_state=s
+            lambda s, m: MMMFairClassifier(
+                n_estimators=300, max_depth=2, notions=["eo", "dp"], tree_method=m, random_state=s
             ),
         ),
     ]
     if not args.skip_default_mmm:
-        cases.append(
-            Case(
+        models.append(
+            (
                 "MMM-Fair default (300, depth 2, eo)",
                 "AdaBoost (300, depth 2), refit",
                 "sex+race+age",
                 MMM_REF_USED,
                 "mmm-fair 2.4.1, 200 rounds (fastest of 155-206 s)",
+                2,
+                300,
+                lambda s, m: MMMFairClassifier(tree_method=m, random_state=s),
             )
         )
-        makers.append((2, 300, lambda s: MMMFairClassifier(random_state=s)))
 
-    for case, (depth, rounds, make) in zip(cases, makers, strict=True):
-        sex_only = case.protected == "sex"
+    cases: list[Case] = []
+    for name, baseline_name, protected, ref, ref_text, depth, rounds, make in models:
+        sex_only = protected == "sex"
         sens = data.sensitive_sex if sex_only else data.sensitive_all
         sens_test = data.sensitive_sex_test if sex_only else data.sensitive_all_test
-        log.info("fitting %s", case.baseline_name)
-        case.baseline = fit_baseline(data, depth, rounds, sens_test)
-        for seed in range(args.seeds):
-            log.info("fitting %s, seed %d", case.name, seed)
-            case.runs.append(fit_fairfront(make, seed, data, sens, sens_test, front=not sex_only))
+        log.info("fitting %s", baseline_name)
+        baseline = fit_baseline(data, depth, rounds, sens_test)
+        for method in args.tree_methods:
+            case = Case(
+                f"{name} [{method}]", baseline_name, protected, ref, ref_text,
+                baseline=baseline, model=name, tree_method=method,
+            )
+            for seed in range(args.seeds):
+                log.info("fitting %s, seed %d", case.name, seed)
+                case.runs.append(
+                    fit_fairfront(
+                        lambda s, m=method, f=make: f(s, m),  # type: ignore[misc]
+                        seed, data, sens, sens_test, front=not sex_only,
+                    )
+                )
+            cases.append(case)
 
     print_report(data, cases, args.seeds)
+    print_tree_methods(cases)
     if args.json is not None:
         args.json.write_text(json.dumps(to_json(data, cases, args.seeds), indent=2) + "\n")
         print(f"\nwrote {args.json}")

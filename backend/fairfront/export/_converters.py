@@ -9,9 +9,10 @@ decision d = s / sum_t alpha_t, ``predict_proba`` = [1 - (1 + d) / 2, (1 + d) / 
 The graph does the same with one ``TreeEnsembleRegressor`` (ai.onnx.ml, opset 3):
 
 * its trees are the first r trees (scikit-learn trees or fairfront's histogram trees,
-  which keep raw-value thresholds in the same arrays), node for node; a leaf's weight is alpha_t times
-  the leaf's vote, decided from the leaf's class distribution exactly as scikit-learn
-  decides (``value[:, 1] > value[:, 0]``, ties -1), so the ensemble's sum is s(x);
+  which keep raw-value thresholds in the same arrays), node for node; a leaf's weight
+  is alpha_t times the leaf's vote, decided from the leaf's class distribution exactly
+  as scikit-learn decides (``value[:, 1] > value[:, 0]``, ties -1), so the ensemble's
+  sum is s(x);
 * the features are rounded to float32 (as scikit-learn's trees do; a no-op for the
   pipeline's float features), then cast to double (exact), and the split thresholds are
   scikit-learn's own doubles with ``BRANCH_LEQ``: a row goes left when

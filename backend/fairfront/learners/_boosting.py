@@ -4,12 +4,15 @@ One round, vectorised over rows:
 
 1. fit a weak learner on the current weights (by default a histogram tree grown on the
    data binned once at the start of ``fit``, see ``_hist.py``; ``tree_method="exact"``
-   fits scikit-learn's exact trees on the float32 matrix instead); weighted error e_t; a learner with
-   e_t >= 0.5 is worse than chance and stops the boosting (it never gets a negative
-   weight); alpha_t = learning_rate * ln((1 - e_t) / e_t);
-2. update the partial ensemble's scores on the training and validation rows;
-3. fairness costs from the partial ensemble's per-group rates on the training rows
-   (one ``confusion_by_group`` call per attribute, from the metrics engine);
+   fits scikit-learn's exact trees on the float32 matrix instead); weighted error e_t;
+   a learner with e_t >= 0.5 is worse than chance and stops the boosting (it never
+   gets a negative weight); alpha_t = learning_rate * ln((1 - e_t) / e_t);
+2. update the partial ensemble's scores on the training and validation rows
+   (incrementally: only the new learner is applied);
+3. fairness costs from the partial ensemble's per-group rates on the training rows:
+   one ``np.bincount`` of its predictions over (intersectional cell, label) gives every
+   attribute's confusion counts, and every rule's cost depends on a row only through
+   its groups and label, so the costs are a small table looked up per mistake;
 4. reweight only the rows the new learner got wrong: w_i *= u_i * exp(alpha_t * conf_i),
    with conf_i the learner's confidence (its largest class probability); normalise.
 
@@ -596,8 +599,7 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
 
 def _add_vote(score: np.ndarray, vote: np.ndarray, alpha: float) -> None:
     """score += alpha where the learner votes positive, -alpha elsewhere (in place)."""
-    np.add(score, alpha, out=score, where=vote)
-    np.subtract(score, alpha, out=score, where=~vote)
+    score += np.where(vote, alpha, -alpha)
 
 
 class _HistogramLearners:

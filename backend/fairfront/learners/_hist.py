@@ -6,11 +6,11 @@ to ``max_bins`` bins, from the values of rows with positive sample weight (count
 weight, as if rows were repeated by it). A feature with at most ``max_bins`` distinct
 values gets one bin per value and the thresholds between them are the midpoints (in
 double) of adjacent values, so its candidate splits partition the rows exactly as
-scikit-learn's exact trees' candidates do; a feature with more distinct values gets quantile bins (cuts at
-equal shares of the rows, between distinct values). A row is in bin b of feature j
-when ``edges[j][b - 1] < x <= edges[j][b]``, so "bin <= b" and "x <= edges[j][b]" are
-the same test: the fitted trees keep raw-value thresholds, which is what
-:meth:`HistogramTree.apply` and the ONNX converter compare against.
+scikit-learn's exact trees' candidates do; a feature with more distinct values gets
+quantile bins (cuts at equal shares of the rows, between distinct values). A row is in
+bin b of feature j when ``edges[j][b - 1] < x <= edges[j][b]``, so "bin <= b" and
+"x <= edges[j][b]" are the same test: the fitted trees keep raw-value thresholds,
+which is what :meth:`HistogramTree.apply` and the ONNX converter compare against.
 
 Bundling (exclusive feature bundling, as LightGBM does): each feature's most frequent
 bin is its default bin; features whose non-default rows never overlap (one-hot
@@ -249,8 +249,8 @@ class FeatureBins:
                 open_bundles = [b for b, taken in enumerate(occupied) if taken is not None]
                 for b in open_bundles[-_BUNDLE_TRIES:]:
                     taken = occupied[b]
-                    assert taken is not None
-                    if sizes[b] + self.n_bins[j] <= _MAX_BUNDLE_CODES and not taken[rows].any():
+                    fits = sizes[b] + self.n_bins[j] <= _MAX_BUNDLE_CODES
+                    if fits and taken is not None and not taken[rows].any():
                         chosen = b
                         break
             if chosen < 0:
@@ -293,8 +293,15 @@ class FeatureBins:
         """The raw-value threshold of the split "bin <= ``bin``" of ``feature``."""
         return float(self.edges[feature][bin])
 
-    def goes_left(self, codes: np.ndarray, feature: int, bin: int) -> np.ndarray:
-        """For rows with ``codes`` in ``feature``'s bundle: is their bin <= ``bin``."""
+    def left_table(self, feature: int, bin: int, labelled: bool = False) -> np.ndarray:
+        """Per code of ``feature``'s bundle: is that code's bin of ``feature`` <= ``bin``.
+
+        ``labelled``: index by code * 2 + label instead (the grower's codes). A row
+        goes left when ``table[its code]``.
+        """
+        codes = np.arange(int(self.bundle_sizes[self.bundle[feature]]))
+        if labelled:
+            codes = np.repeat(codes, 2)
         first = self.code_offset[feature]
         inside = (codes >= first) & (codes < first + self.n_bins[feature])
         below = codes <= first + bin
@@ -309,7 +316,7 @@ class _Node:
 
     id: int
     rows: np.ndarray | None
-    hist: np.ndarray  # (n_feature_bins, 2) weights of class 0 and 1 per feature-bin
+    hist: np.ndarray | None  # (n_feature_bins, 2) class weights per feature-bin; None: a leaf
     total: np.ndarray  # (2,) weights of class 0 and 1
     n_rows: int
 
@@ -348,9 +355,9 @@ class HistogramTreeGrower:
         if bins.n_bundles == 0:
             y = self.y if rows is None else self.y[rows]
             total = np.bincount(y, weights=w, minlength=2).astype(np.float64)
-            hist = np.zeros((bins.n_feature_bins, 2))
-            self._fill_default_bins(hist, total)
-            return hist, total
+            constant = np.zeros((bins.n_feature_bins, 2))
+            self._fill_default_bins(constant, total)
+            return constant, total
         parts = [
             np.bincount(
                 codes if rows is None else codes[rows], weights=w, minlength=2 * int(size)
@@ -358,9 +365,9 @@ class HistogramTreeGrower:
             for codes, size in zip(self.labelled_codes, bins.bundle_sizes, strict=True)
         ]
         by_code = np.concatenate(parts).reshape(-1, 2)
-        size = bins.n_feature_bins + 1
+        n_slots = bins.n_feature_bins + 1
         hist = np.column_stack(
-            [np.bincount(bins.code_map, weights=by_code[:, k], minlength=size) for k in (0, 1)]
+            [np.bincount(bins.code_map, weights=by_code[:, k], minlength=n_slots) for k in (0, 1)]
         )[:-1]
         total = by_code[: int(bins.bundle_sizes[0])].sum(axis=0)  # every row is in bundle 0
         self._fill_default_bins(hist, total)
@@ -386,7 +393,9 @@ class HistogramTreeGrower:
         total = node.total
         weight = float(total.sum())
         tol = _RELATIVE_TOL * weight
-        if weight <= 0 or min(total) <= tol or node.n_rows < 2 or node.hist.shape[0] == 0:
+        if node.hist is None or node.hist.shape[0] == 0:
+            return None
+        if weight <= 0 or min(total) <= tol or node.n_rows < 2:
             return None
         left = np.cumsum(node.hist, axis=0)
         fo = self.bins.feature_offset
@@ -421,7 +430,8 @@ class HistogramTreeGrower:
         n_samples: list[int] = [self.n_rows]
         leaf_of_row = np.zeros(self.n_rows, dtype=np.intp)
         level = [_Node(0, None, root_hist, total, self.n_rows)]
-        for _ in range(self.max_depth):
+        for depth in range(self.max_depth):
+            leaves_next = depth == self.max_depth - 1  # children need no histograms
             next_level: list[_Node] = []
             for node in level:
                 split = self._best_split(node)
@@ -430,22 +440,34 @@ class HistogramTreeGrower:
                 j, b, _ = split
                 rows = node.rows
                 codes = self.labelled_codes[bins.bundle[j]]
-                codes = codes if rows is None else codes[rows]
-                goes_left = bins.goes_left(codes >> 1, j, b)
+                goes_left = bins.left_table(j, b, labelled=True)[
+                    codes if rows is None else codes[rows]
+                ]
                 if rows is None:
                     left_rows, right_rows = np.flatnonzero(goes_left), np.flatnonzero(~goes_left)
                 else:
                     left_rows, right_rows = rows[goes_left], rows[~goes_left]
                 left_is_small = left_rows.shape[0] <= right_rows.shape[0]
                 small = left_rows if left_is_small else right_rows
-                small_hist, small_total = self._histogram(small, weights)
-                large_hist = node.hist - small_hist
-                large_total = np.maximum(node.total - small_total, 0.0)
-                self._clean(large_hist, large_total)
-                if left_is_small:
-                    parts = ((left_rows, small_hist, small_total), (right_rows, large_hist, large_total))
+                small_hist: np.ndarray | None = None
+                large_hist: np.ndarray | None = None
+                if leaves_next or node.hist is None:
+                    small_total = np.bincount(
+                        self.y[small], weights=weights[small], minlength=2
+                    ).astype(np.float64)
+                    large_total = np.maximum(node.total - small_total, 0.0)
                 else:
-                    parts = ((left_rows, large_hist, large_total), (right_rows, small_hist, small_total))
+                    small_hist, small_total = self._histogram(small, weights)
+                    large_hist = node.hist - small_hist
+                    large_total = np.maximum(node.total - small_total, 0.0)
+                    self._clean(large_hist, large_total)
+                small_part = (small_hist, small_total)
+                large_part = (large_hist, large_total)
+                parts = (
+                    ((left_rows, *small_part), (right_rows, *large_part))
+                    if left_is_small
+                    else ((left_rows, *large_part), (right_rows, *small_part))
+                )
                 children = []
                 for part_rows, hist, part_total in parts:
                     child = len(feature)
@@ -499,10 +521,11 @@ class HistogramTreeGrower:
                     leaf[rows] = node
                 continue
             j = int(structure.feature[node])
-            assert tree.split_bin_ is not None
+            if tree.split_bin_ is None:
+                raise ValueError("this tree was not grown on these bins (it has no split bins)")
             b = int(tree.split_bin_[node])
             column = codes[self.bins.bundle[j]]
-            goes_left = self.bins.goes_left(column if rows is None else column[rows], j, b)
+            goes_left = self.bins.left_table(j, b)[column if rows is None else column[rows]]
             everyone = np.arange(n) if rows is None else rows
             pending.append((left_child, everyone[goes_left]))
             pending.append((int(structure.children_right[node]), everyone[~goes_left]))
