@@ -17,9 +17,15 @@ import scipy.sparse as sp
 from sklearn.tree import DecisionTreeClassifier
 
 from fairfront.datasets import Dataset
-from fairfront.learners import AdaFairClassifier, HistogramTree, MMMFairClassifier
+from fairfront.learners import (
+    AdaFairClassifier,
+    HistogramTree,
+    MMMFairClassifier,
+    fairness_costs,
+)
+from fairfront.learners._boosting import _RoundCosts, imbalance_costs
 from fairfront.learners._hist import FeatureBins, HistogramTreeGrower
-from fairfront.metrics import evaluate_many
+from fairfront.metrics import GroupIndex, evaluate_many
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +77,7 @@ def test_tree_splits_match_brute_force_on_binned_compas(
     data = compas_matrix
     bins = FeatureBins(data.X, max_bins=16)  # few bins, so quantile bins are exercised
     assert bins.n_bundles < data.X.shape[1]  # the one-hot columns were bundled
+    assert len(bins.column_bundles) < bins.n_bundles  # and small bundles share columns
     binned = _bin_matrix(bins, data.dense)
     rng = np.random.default_rng(seed)
     weights = rng.exponential(size=data.y.shape[0]) ** 2
@@ -214,3 +221,27 @@ def test_adafair_hist_stumps_split_like_exact_stumps_on_compas(
     assert isinstance(hist, HistogramTree)
     proba = exact.predict_proba(compas_matrix.dense)
     assert np.array_equal(hist.vote(compas_matrix.X), proba[:, 1] > proba[:, 0])
+
+
+# ----- the round's costs as a table --------------------------------------------------
+
+
+@pytest.mark.parametrize("notions", [("tpr", "fpr"), ("selection_rate",), ("tpr", "tnr", "ppv")])
+def test_round_cost_table_equals_the_row_by_row_costs(
+    compas: Dataset, notions: tuple[str, ...]
+) -> None:
+    """The loop's lookup table gives every mistake the cost fairness_costs x
+    imbalance_costs compute row by row (on COMPAS's race and sex, random predictions)."""
+    groups = GroupIndex.from_sensitive(compas.sensitive)
+    y = np.asarray(compas.y, dtype=np.intp)
+    rng = np.random.default_rng(0)
+    costs = _RoundCosts(y, groups)
+    for _ in range(3):
+        partial = rng.random(y.shape[0]) < 0.4
+        wrong = rng.random(y.shape[0]) < 0.3
+        expected = fairness_costs(y, partial, wrong, groups, notions, 2.5)
+        expected *= imbalance_costs(y, partial, wrong, 0.5)
+        table = costs.factors(costs.cell_counts(partial), notions, 2.5, 0.5)
+        got = np.where(wrong, table[costs.key], 1.0)
+        np.testing.assert_allclose(got, expected, rtol=1e-12)
+        assert (expected > 1).any()

@@ -60,7 +60,7 @@ class AdaFairClassifier(FairBoostingClassifier):
         fairness_weight: float = 1.0,
         class_balance: float = 0.0,
         tree_method: str = "hist",
-        max_bins: int = 255,
+        max_bins: int = 4096,
         random_state: Any = None,
     ) -> None:
         super().__init__(

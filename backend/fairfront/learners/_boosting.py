@@ -301,7 +301,7 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
         fairness_weight: float | str = 1.0,
         class_balance: float = 0.0,
         tree_method: str = "hist",
-        max_bins: int = 255,
+        max_bins: int = 4096,
         random_state: Any = None,
     ) -> None:
         self.estimator = estimator

@@ -47,9 +47,11 @@ __all__ = [
 
 _TREE_LEAF = -1
 _MAX_BUNDLE_CODES = 4096
-"""Most codes one bundle may hold (its histogram's length is twice that)."""
+"""Most codes one bundle may hold (a feature with more bins has a bundle of its own)."""
+_MAX_COLUMN_CODES = 1 << 15
+"""Most joint codes one code column may hold (its histogram's length is twice that)."""
 _BUNDLE_TRIES = 64
-"""How many open bundles a sparse feature tries before it opens a new one."""
+"""How many bundles with room a feature tries before it opens a new one."""
 _RELATIVE_TOL = 1e-11
 """Weights below this share of a node's weight count as empty (float rounding)."""
 _PREDICT_CELLS = 1 << 23
@@ -167,10 +169,11 @@ class FeatureBins:
     """Bins of every feature, fitted on one matrix, and the bundles of the features.
 
     ``edges[j]``: feature j's thresholds (double, increasing); it has ``len(edges[j]) +
-    1`` bins. ``codes`` (n_bundles x n_rows, intp): each row's code in each bundle.
+    1`` bins. ``codes`` (n_columns x n_rows, intp): each row's joint code in each code
+    column (several small bundles share a column, see ``_pack_columns``).
     """
 
-    def __init__(self, X: Any, max_bins: int = 255, sample_weight: Any = None) -> None:
+    def __init__(self, X: Any, max_bins: int = 4096, sample_weight: Any = None) -> None:
         if sp.issparse(X):
             X = sp.csc_matrix(X, dtype=np.float32)
             X.sum_duplicates()
@@ -218,7 +221,10 @@ class FeatureBins:
             bin_counts = np.bincount(
                 np.searchsorted(edges, values, side="left"), weights=counts, minlength=n_bins
             )
-            default = int(np.argmax(bin_counts))
+            # The default bin: zero's (so one-hot columns of one categorical, present on
+            # disjoint rows, bundle together), else the most frequent bin.
+            zero_bin = int(np.searchsorted(edges, 0.0))
+            default = zero_bin if bin_counts[zero_bin] > 0 else int(np.argmax(bin_counts))
             self.default_bin[j] = default
             if sp.issparse(X) and n_zero and int(np.searchsorted(edges, 0.0)) == default:
                 bins = np.searchsorted(edges, stored, side="left")
@@ -237,39 +243,44 @@ class FeatureBins:
         self.bundle = np.full(p, -1, dtype=np.intp)  # -1: constant feature, in no bundle
         self.code_offset = np.zeros(p, dtype=np.intp)
         sizes: list[int] = []  # codes per bundle (code 0 included)
-        occupied: list[np.ndarray | None] = []  # rows taken, for bundles still open
-        members: list[list[int]] = []
+        occupied: list[np.ndarray] = []  # per bundle, the rows off its default
+        n_occupied: list[int] = []
         order = sorted(range(p), key=lambda j: -off_rows[j].shape[0])
         for j in order:
             rows = off_rows[j]
             if rows.shape[0] == 0:
                 continue
             chosen = -1
-            if 2 * rows.shape[0] <= n:
-                open_bundles = [b for b, taken in enumerate(occupied) if taken is not None]
-                for b in open_bundles[-_BUNDLE_TRIES:]:
-                    taken = occupied[b]
-                    fits = sizes[b] + self.n_bins[j] <= _MAX_BUNDLE_CODES
-                    if fits and taken is not None and not taken[rows].any():
-                        chosen = b
-                        break
+            tried = 0
+            for b in range(len(sizes)):  # first fit: a bundle where no row conflicts
+                if n_occupied[b] + rows.shape[0] > n:
+                    continue
+                if sizes[b] + self.n_bins[j] > _MAX_BUNDLE_CODES:
+                    continue
+                tried += 1
+                if not occupied[b][rows].any():
+                    chosen = b
+                    break
+                if tried >= _BUNDLE_TRIES:
+                    break
             if chosen < 0:
                 chosen = len(sizes)
                 sizes.append(1)
-                members.append([])
-                occupied.append(np.zeros(n, dtype=bool) if 2 * rows.shape[0] <= n else None)
+                occupied.append(np.zeros(n, dtype=bool))
+                n_occupied.append(0)
             self.bundle[j] = chosen
             self.code_offset[j] = sizes[chosen]
             sizes[chosen] += int(self.n_bins[j])
-            members[chosen].append(j)
-            taken = occupied[chosen]
-            if taken is not None:
-                taken[rows] = True
+            occupied[chosen][rows] = True
+            n_occupied[chosen] += int(rows.shape[0])
         self.bundle_sizes = np.asarray(sizes, dtype=np.intp)
-        self.codes = np.zeros((len(sizes), n), dtype=np.intp)
+        self._pack_columns()
+        self.codes = np.zeros((len(self.column_bundles), n), dtype=np.intp)
         for j in range(p):
             if self.bundle[j] >= 0:
-                self.codes[self.bundle[j], off_rows[j]] = self.code_offset[j] + off_bins[j]
+                b = self.bundle[j]
+                code = (self.code_offset[j] + off_bins[j]) * self.stride[b]
+                self.codes[self.column_of_bundle[b], off_rows[j]] += code
         # The feature-bin axis: feature j's bins at [feature_offset[j], ... + n_bins[j]).
         self.feature_offset = np.concatenate([[0], np.cumsum(self.n_bins)[:-1]]).astype(np.intp)
         self.n_feature_bins = int(self.n_bins.sum())
@@ -285,9 +296,48 @@ class FeatureBins:
                 code_map[first + self.default_bin[j]] = self.n_feature_bins
         self.code_map = code_map
 
+    def _pack_columns(self) -> None:
+        """Bundles share a code column (a mixed-radix joint code) while the product of
+        their sizes stays within _MAX_COLUMN_CODES: one bincount then counts them all."""
+        sizes = self.bundle_sizes
+        columns: list[list[int]] = []
+        products: list[int] = []
+        for b in np.argsort(-sizes, kind="stable"):  # first fit, largest bundles first
+            for c in range(len(columns)):
+                if products[c] * int(sizes[b]) <= _MAX_COLUMN_CODES:
+                    columns[c].append(int(b))
+                    products[c] *= int(sizes[b])
+                    break
+            else:
+                columns.append([int(b)])
+                products.append(int(sizes[b]))
+        self.column_bundles = columns
+        self.column_sizes = np.asarray(products, dtype=np.intp)
+        self.column_of_bundle = np.zeros(sizes.shape[0], dtype=np.intp)
+        self.stride = np.ones(sizes.shape[0], dtype=np.intp)
+        for c, members in enumerate(columns):
+            stride = 1
+            for b in reversed(members):  # joint = ((c_1 * s_2) + c_2) * s_3 + c_3 ...
+                self.column_of_bundle[b] = c
+                self.stride[b] = stride
+                stride *= int(sizes[b])
+
     @property
     def n_bundles(self) -> int:
         return int(self.bundle_sizes.shape[0])
+
+    def bundle_histograms(self, column_hists: list[np.ndarray]) -> np.ndarray:
+        """(sum of bundle sizes, 2) per-bundle code histograms from per-column joint ones."""
+        out = np.empty((int(self.bundle_sizes.sum()), 2))
+        for members, joint in zip(self.column_bundles, column_hists, strict=True):
+            shaped = joint.reshape([int(self.bundle_sizes[b]) for b in members] + [2])
+            for axis, b in enumerate(members):
+                others = tuple(a for a in range(len(members)) if a != axis)
+                start = self.bundle_start[b]
+                out[start : start + self.bundle_sizes[b]] = (
+                    shaped.sum(axis=others) if others else shaped
+                )
+        return out
 
     def threshold(self, feature: int, bin: int) -> float:
         """The raw-value threshold of the split "bin <= ``bin``" of ``feature``."""
@@ -299,7 +349,9 @@ class FeatureBins:
         ``labelled``: index by code * 2 + label instead (the grower's codes). A row
         goes left when ``table[its code]``.
         """
-        codes = np.arange(int(self.bundle_sizes[self.bundle[feature]]))
+        b = self.bundle[feature]
+        joint = np.arange(int(self.column_sizes[self.column_of_bundle[b]]))
+        codes = (joint // self.stride[b]) % self.bundle_sizes[b]
         if labelled:
             codes = np.repeat(codes, 2)
         first = self.code_offset[feature]
@@ -324,7 +376,7 @@ class _Node:
 class HistogramTreeGrower:
     """Grows weighted Gini trees of depth ``max_depth`` on the bins of training rows.
 
-    ``codes`` are the training rows' bundle codes (``FeatureBins.codes`` restricted to
+    ``codes`` are the training rows' codes (``FeatureBins.codes`` restricted to
     them) and ``y`` their 0/1 labels; both are fixed for the whole boosting, only the
     weights change from tree to tree.
     """
@@ -361,10 +413,10 @@ class HistogramTreeGrower:
         parts = [
             np.bincount(
                 codes if rows is None else codes[rows], weights=w, minlength=2 * int(size)
-            )
-            for codes, size in zip(self.labelled_codes, bins.bundle_sizes, strict=True)
+            ).reshape(-1, 2)
+            for codes, size in zip(self.labelled_codes, bins.column_sizes, strict=True)
         ]
-        by_code = np.concatenate(parts).reshape(-1, 2)
+        by_code = bins.bundle_histograms(parts)
         n_slots = bins.n_feature_bins + 1
         hist = np.column_stack(
             [np.bincount(bins.code_map, weights=by_code[:, k], minlength=n_slots) for k in (0, 1)]
@@ -428,18 +480,19 @@ class HistogramTreeGrower:
         children_right: list[int] = [_TREE_LEAF]
         value: list[np.ndarray] = [total]
         n_samples: list[int] = [self.n_rows]
-        leaf_of_row = np.zeros(self.n_rows, dtype=np.intp)
+        leaves: list[_Node] = []
         level = [_Node(0, None, root_hist, total, self.n_rows)]
-        for depth in range(self.max_depth):
-            leaves_next = depth == self.max_depth - 1  # children need no histograms
+        for depth in range(self.max_depth + 1):
+            at_max_depth = depth == self.max_depth
             next_level: list[_Node] = []
             for node in level:
-                split = self._best_split(node)
+                split = None if at_max_depth else self._best_split(node)
                 if split is None:
+                    leaves.append(node)
                     continue
                 j, b, _ = split
                 rows = node.rows
-                codes = self.labelled_codes[bins.bundle[j]]
+                codes = self.labelled_codes[bins.column_of_bundle[bins.bundle[j]]]
                 goes_left = bins.left_table(j, b, labelled=True)[
                     codes if rows is None else codes[rows]
                 ]
@@ -451,7 +504,8 @@ class HistogramTreeGrower:
                 small = left_rows if left_is_small else right_rows
                 small_hist: np.ndarray | None = None
                 large_hist: np.ndarray | None = None
-                if leaves_next or node.hist is None:
+                if depth + 1 == self.max_depth or node.hist is None:
+                    # The children will be leaves: their class totals are enough.
                     small_total = np.bincount(
                         self.y[small], weights=weights[small], minlength=2
                     ).astype(np.float64)
@@ -479,7 +533,6 @@ class HistogramTreeGrower:
                     children_right.append(_TREE_LEAF)
                     value.append(part_total)
                     n_samples.append(int(part_rows.shape[0]))
-                    leaf_of_row[part_rows] = child
                     next_level.append(
                         _Node(child, part_rows, hist, part_total, int(part_rows.shape[0]))
                     )
@@ -490,6 +543,10 @@ class HistogramTreeGrower:
             level = next_level
             if not level:
                 break
+        leaf_of_row = np.zeros(self.n_rows, dtype=np.intp)
+        for leaf in leaves:
+            if leaf.rows is not None:
+                leaf_of_row[leaf.rows] = leaf.id
         totals = np.asarray(value, dtype=np.float64)
         sums = totals.sum(axis=1, keepdims=True)
         fractions = np.divide(totals, sums, out=np.full_like(totals, 0.5), where=sums > 0)
@@ -506,7 +563,7 @@ class HistogramTreeGrower:
         return tree, leaf_of_row
 
     def apply_codes(self, tree: HistogramTree, codes: np.ndarray) -> np.ndarray:
-        """Leaves of rows given by their bundle codes (n_bundles x n, not label-folded)."""
+        """Leaves of rows given by their codes (n_columns x n, not label-folded)."""
         structure = tree.tree_
         n = codes.shape[1] if codes.ndim == 2 else 0
         leaf = np.zeros(n, dtype=np.intp)
@@ -524,7 +581,7 @@ class HistogramTreeGrower:
             if tree.split_bin_ is None:
                 raise ValueError("this tree was not grown on these bins (it has no split bins)")
             b = int(tree.split_bin_[node])
-            column = codes[self.bins.bundle[j]]
+            column = codes[self.bins.column_of_bundle[self.bins.bundle[j]]]
             goes_left = self.bins.left_table(j, b)[column if rows is None else column[rows]]
             everyone = np.arange(n) if rows is None else rows
             pending.append((left_child, everyone[goes_left]))
