@@ -83,9 +83,7 @@ class TreeStructure:
         depth = np.zeros(self.node_count, dtype=np.intp)
         for node in range(self.node_count):  # children are numbered after their parent
             if self.children_left[node] != _TREE_LEAF:
-                depth[self.children_left[node]] = depth[self.children_right[node]] = (
-                    depth[node] + 1
-                )
+                depth[self.children_left[node]] = depth[self.children_right[node]] = depth[node] + 1
         return int(depth.max())
 
 
@@ -196,9 +194,13 @@ class FeatureBins:
                 stored = X.data[start:end].astype(np.float64)
                 n_zero = n - stored.shape[0]
                 column = np.concatenate([stored, [0.0]]) if n_zero else stored
-                column_weight = np.concatenate(
-                    [weight[stored_rows], [weight.sum() - weight[stored_rows].sum()]]
-                ) if n_zero else weight[stored_rows]
+                column_weight = (
+                    np.concatenate(
+                        [weight[stored_rows], [weight.sum() - weight[stored_rows].sum()]]
+                    )
+                    if n_zero
+                    else weight[stored_rows]
+                )
                 values, inverse = np.unique(column, return_inverse=True)
                 counts = np.bincount(inverse, minlength=values.shape[0])
                 if n_zero:
@@ -381,9 +383,7 @@ class HistogramTreeGrower:
     weights change from tree to tree.
     """
 
-    def __init__(
-        self, bins: FeatureBins, codes: np.ndarray, y: np.ndarray, max_depth: int
-    ) -> None:
+    def __init__(self, bins: FeatureBins, codes: np.ndarray, y: np.ndarray, max_depth: int) -> None:
         self.bins = bins
         self.max_depth = max_depth
         self.y = np.asarray(y, dtype=np.intp)
