@@ -42,7 +42,7 @@ from fairfront.export import (
     write_export,
 )
 from fairfront.export._converters import ensemble_arrays, leaf_votes
-from fairfront.learners import AdaFairClassifier, MMMFairClassifier
+from fairfront.learners import AdaFairClassifier, HistogramTree, MMMFairClassifier
 from fairfront.training import RunSpec, TrainedRun, train, write_run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -219,14 +219,27 @@ def test_adafair_converts_and_agrees(tmp_path: Path) -> None:
     _check_parity(parity(Run(tmp_path / "run", trained), None))
 
 
-def test_converter_is_exact_on_thresholds_that_float32_cannot_hold() -> None:
-    """Random float features: split thresholds are double midpoints, mostly not float32."""
+@pytest.mark.parametrize(
+    ("tree_method", "max_bins"), [("hist", 4096), ("hist", 32), ("exact", 4096)]
+)
+def test_converter_is_exact_on_thresholds_that_float32_cannot_hold(
+    tree_method: str, max_bins: int
+) -> None:
+    """Random float features: split thresholds are double midpoints, mostly not float32.
+
+    Histogram trees with one bin per value (4096 bins for 600 rows) and with quantile
+    bins (32), and scikit-learn's exact trees.
+    """
     rng = np.random.default_rng(0)
     X = rng.normal(size=(600, 4)).astype(np.float32)
     y = (X[:, 0] + 0.5 * X[:, 1] ** 2 + rng.normal(scale=0.7, size=600) > 0.3).astype(int)
     sensitive = rng.integers(0, 2, size=600)
-    learner = MMMFairClassifier(n_estimators=25, max_depth=3, random_state=0)
+    learner = MMMFairClassifier(
+        n_estimators=25, max_depth=3, tree_method=tree_method, max_bins=max_bins, random_state=0
+    )
     learner.fit(X, y, sensitive_features=sensitive)
+    expected_tree = HistogramTree if tree_method == "hist" else DecisionTreeClassifier
+    assert all(isinstance(tree, expected_tree) for tree in learner.estimators_)
     probes = [X]
     not_float32 = 0
     for tree in learner.estimators_:

@@ -228,7 +228,7 @@ class FeatureBins:
             zero_bin = int(np.searchsorted(edges, 0.0))
             default = zero_bin if bin_counts[zero_bin] > 0 else int(np.argmax(bin_counts))
             self.default_bin[j] = default
-            if sp.issparse(X) and n_zero and int(np.searchsorted(edges, 0.0)) == default:
+            if sp.issparse(X) and n_zero and zero_bin == default:
                 bins = np.searchsorted(edges, stored, side="left")
                 off = bins != default
                 off_rows.append(stored_rows[off].astype(np.intp))
