@@ -608,7 +608,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
     data = load_data()
-    bins: dict[str, int] = {} if args.max_bins is None else {"max_bins": args.max_bins}
+    max_bins: int = (
+        MMMFairClassifier().get_params()["max_bins"] if args.max_bins is None else args.max_bins
+    )
     models: list[tuple[str, str, str, float, str, int, int, Callable[[int, str], Any]]] = [
         (
             "AdaFair (200 stumps)",
@@ -619,7 +621,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             1,
             200,
             lambda s, m: AdaFairClassifier(
-                n_estimators=200, tree_method=m, random_state=s, **bins
+                n_estimators=200, tree_method=m, random_state=s, max_bins=max_bins
             ),
         ),
         (
@@ -636,7 +638,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 notions=["eo", "dp"],
                 tree_method=m,
                 random_state=s,
-                **bins,
+                max_bins=max_bins,
             ),
         ),
     ]
@@ -650,7 +652,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "mmm-fair 2.4.1, 200 rounds (fastest of 155-206 s)",
                 2,
                 300,
-                lambda s, m: MMMFairClassifier(tree_method=m, random_state=s, **bins),
+                lambda s, m: MMMFairClassifier(tree_method=m, random_state=s, max_bins=max_bins),
             )
         )
 
