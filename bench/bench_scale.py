@@ -300,7 +300,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(report(results, args))
     print("load average after: " + " ".join(f"{x:.1f}" for x in os.getloadavg()))
     if args.json:
-        args.json.write_text(json.dumps({"args": vars(args), "results": results}, indent=2))
+        args.json.write_text(
+            json.dumps({"args": vars(args), "results": results}, indent=2, default=str)
+        )
     return 0
 
 
