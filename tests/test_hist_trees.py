@@ -245,3 +245,22 @@ def test_round_cost_table_equals_the_row_by_row_costs(
         got = np.where(wrong, table[costs.key], 1.0)
         np.testing.assert_allclose(got, expected, rtol=1e-12)
         assert (expected > 1).any()
+
+
+def test_auto_tree_method_takes_exact_trees_on_small_data_and_hist_on_large(
+    compas: Dataset, compas_matrix: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fairfront.learners import _boosting
+
+    def fit() -> MMMFairClassifier:
+        return MMMFairClassifier(n_estimators=3, random_state=0).fit(
+            compas_matrix.X, compas.y, sensitive_features=compas.sensitive
+        )
+
+    small = fit()
+    assert small.tree_method_ == "exact"
+    assert isinstance(small.estimators_[0], DecisionTreeClassifier)
+    monkeypatch.setattr(_boosting, "AUTO_HIST_ROWS", 1000)  # COMPAS counts as large now
+    large = fit()
+    assert large.tree_method_ == "hist"
+    assert all(isinstance(tree, HistogramTree) for tree in large.estimators_)

@@ -38,7 +38,7 @@ from fairfront.metrics import GroupIndex, evaluate
 # rows. On their 15-row data the first weak learner fits every training row, and
 # several trees do so equally well: the histogram tree takes the first such split,
 # which differs between the two training sets. scikit-learn's exact trees happen to
-# agree there, so with ``tree_method="exact"`` these checks pass. ``xfail_strict``
+# agree there, so with exact trees (``"auto"`` on small data) these checks pass. ``xfail_strict``
 # keeps this honest: a listed check that passes fails the run.
 _WEIGHTS_VS_SPLIT = (
     "weights and repeated rows give different validation splits, hence different "
@@ -58,8 +58,8 @@ def _expected_failed_checks(estimator: Any) -> dict[str, str]:
     [
         AdaFairClassifier(n_estimators=10, random_state=0),
         MMMFairClassifier(n_estimators=10, random_state=0),
-        AdaFairClassifier(n_estimators=10, tree_method="exact", random_state=0),
-        MMMFairClassifier(n_estimators=10, tree_method="exact", random_state=0),
+        AdaFairClassifier(n_estimators=10, tree_method="hist", random_state=0),
+        MMMFairClassifier(n_estimators=10, tree_method="hist", random_state=0),
     ],
     expected_failed_checks=_expected_failed_checks,
     xfail_strict=True,

@@ -36,10 +36,11 @@ class AdaFairClassifier(FairBoostingClassifier):
     ``sensitive_features`` holds one protected attribute (two or more groups; with
     more, the group with the worst rate is the disadvantaged one).
 
-    The weak learners are decision stumps, by default histogram stumps
-    (``tree_method="hist"``: the rows binned once into at most ``max_bins`` bins per
-    feature); ``"exact"`` fits scikit-learn's ``DecisionTreeClassifier(max_depth=1)``;
-    ``estimator`` replaces them with any scikit-learn classifier.
+    The weak learners are decision stumps: histogram stumps (``tree_method="hist"``:
+    the rows binned once into at most ``max_bins`` bins per feature) or scikit-learn's
+    ``DecisionTreeClassifier(max_depth=1)`` (``"exact"``); ``"auto"`` (default) takes
+    histogram stumps from 100,000 training rows on (``tree_method_`` says which was
+    used); ``estimator`` replaces them with any scikit-learn classifier.
     """
 
     _parameter_constraints: dict[str, list[Any]] = {
@@ -59,7 +60,7 @@ class AdaFairClassifier(FairBoostingClassifier):
         validation_size: float = 0.2,
         fairness_weight: float = 1.0,
         class_balance: float = 0.0,
-        tree_method: str = "hist",
+        tree_method: str = "auto",
         max_bins: int = 4096,
         random_state: Any = None,
     ) -> None:

@@ -2,9 +2,11 @@
 
 One round, vectorised over rows:
 
-1. fit a weak learner on the current weights (by default a histogram tree grown on the
-   data binned once at the start of ``fit``, see ``_hist.py``; ``tree_method="exact"``
-   fits scikit-learn's exact trees on the float32 matrix instead); weighted error e_t;
+1. fit a weak learner on the current weights: a histogram tree grown on the data
+   binned once at the start of ``fit`` (``tree_method="hist"``, see ``_hist.py``) or
+   scikit-learn's exact tree on the float32 matrix (``"exact"``); ``"auto"`` (the
+   default) takes histogram trees from AUTO_HIST_ROWS training rows on, exact trees
+   below, where they cost little and their results are today's; weighted error e_t;
    a learner with e_t >= 0.5 is worse than chance and stops the boosting (it never
    gets a negative weight); alpha_t = learning_rate * ln((1 - e_t) / e_t);
 2. update the partial ensemble's scores on the training and validation rows
@@ -51,6 +53,8 @@ log = logging.getLogger(__name__)
 _MAX_SEED = np.iinfo(np.int32).max
 _MIN_ERROR = 1e-10
 AUTO_STEP = 0.4
+AUTO_HIST_ROWS = 100_000
+"""``tree_method="auto"``: histogram trees from this many training rows, exact below."""
 AUTO_MAX = 4.0
 
 # For each per-group rate that a notion compares: which misclassified rows the cost
@@ -286,7 +290,7 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
         "validation_size": [Interval(Real, 0, 0.9, closed="both")],
         "fairness_weight": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "class_balance": [Interval(Real, 0, None, closed="left")],
-        "tree_method": [StrOptions({"hist", "exact"})],
+        "tree_method": [StrOptions({"auto", "hist", "exact"})],
         "max_bins": [Interval(Integral, 2, 65536, closed="both")],
         "random_state": ["random_state"],
     }
@@ -300,7 +304,7 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
         validation_size: float = 0.2,
         fairness_weight: float | str = 1.0,
         class_balance: float = 0.0,
-        tree_method: str = "hist",
+        tree_method: str = "auto",
         max_bins: int = 4096,
         random_state: Any = None,
     ) -> None:
@@ -399,11 +403,18 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
         groups_train, groups_val = groups.take(train), groups.take(val)
         weights = weight0[train] / weight0[train].sum()
         tick = time.perf_counter()
+        self.tree_method_ = (
+            "estimator"
+            if self.estimator is not None
+            else self.tree_method
+            if self.tree_method != "auto"
+            else ("hist" if train.shape[0] >= AUTO_HIST_ROWS else "exact")
+        )
         weak = (
             _HistogramLearners(
                 X, train, val, y_train, self._tree_depth(), self.max_bins, weight0
             )
-            if self.estimator is None and self.tree_method == "hist"
+            if self.tree_method_ == "hist"
             else _EstimatorLearners(
                 self.estimator if self.estimator is not None else self._default_estimator(),
                 X,
