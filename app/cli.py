@@ -15,7 +15,7 @@ from fairfront.datasets import DatasetError
 from fairfront.fronts import ConstraintError, SelectionError
 from fairfront.groups import GroupingError
 from fairfront.metrics import MissingGroupError
-from fairfront.training import RunDirectoryError
+from fairfront.runs import RunDirectoryError
 
 from ._export import add_export_arguments, export_command
 from ._metrics import add_metrics_arguments, metrics_command
