@@ -29,7 +29,7 @@ from ._directory import (
 )
 from ._family import Family, OnPoint, PointEvent, TrainedRun, family_for, register_family
 from ._pipeline import check, export_point, load_model, train, write_run
-from ._spec import MAX_EPOCHS, MAX_ROUNDS, MAX_SETTINGS, RunSpec, setting_label
+from ._spec import MAX_EPOCHS, MAX_ROUNDS, MAX_SETTINGS, RunSpec, SpecError, setting_label
 
 __all__ = [
     "FRONT_FILE",
@@ -42,6 +42,7 @@ __all__ = [
     "PointEvent",
     "RunDirectoryError",
     "RunSpec",
+    "SpecError",
     "TrainedRun",
     "check",
     "export_point",

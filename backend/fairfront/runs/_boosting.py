@@ -10,10 +10,8 @@ model is one scikit-learn pipeline (preprocess + learner) saved with joblib.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +19,11 @@ import joblib
 from sklearn.pipeline import Pipeline
 
 from ..datasets import Dataset, load_dataset
-from ..fronts import Baseline, Front, FrontSelection, MetricBlock, Point, mark_selected
+from ..fronts import Baseline, FrontSelection, MetricBlock, Point, mark_selected
 from ..metrics import NOTIONS, evaluate_many, get_notion
 from ._family import OnPoint, PointEvent, TrainedRun
-from ._spec import MAX_ROUNDS, RunSpec
+from ._shared import Stopwatch, data_options, describe_dataset, describe_learner, fitted_run
+from ._spec import MAX_ROUNDS, RunSpec, SpecError
 
 __all__ = ["BASELINE_ROUNDS", "BOOSTING", "GBM", "BoostingFamily", "MODEL_FILE"]
 
@@ -33,16 +32,9 @@ BASELINE_ROUNDS = 100
 _FIXED = {"n_estimators", "random_state", "estimator", "notion", "notions", "constraints"}
 
 
-def _data(spec: RunSpec) -> Dataset:
-    return load_dataset(
-        spec.data,
-        target=spec.target,
-        positive=spec.positive,
-        protected=spec.protected,
-        drop=spec.drop,
-        test_size=spec.test_size,
-        random_state=spec.random_state,
-    )
+def load_data(spec: RunSpec) -> Dataset:
+    """The run's dataset (the same rows and split every time for a spec)."""
+    return load_dataset(spec.data, target=spec.target, positive=spec.positive, **data_options(spec))
 
 
 @dataclass(frozen=True)
@@ -55,25 +47,33 @@ class BoostingFamily:
         """The unfitted estimator a spec asks for, with its parameters checked."""
         term = spec.term
         if term.family != self.kind:
-            raise ValueError(f"{spec.learner} is a {term.family} learner, not a {self.kind} one")
+            raise SpecError(
+                f"{spec.learner} is a {term.family} learner, not a {self.kind} one", field="learner"
+            )
         if spec.tasks:
-            raise ValueError(
+            raise SpecError(
                 f"{spec.learner} learns one target; tasks need a multi-task learner "
-                "(fairbranch, l2t_fmt, mtl)"
+                "(fairbranch, l2t_fmt, mtl)",
+                field="tasks",
             )
         if spec.sweep:
-            raise ValueError(f"sweep applies to the multi-task learners, not to {spec.learner}")
+            raise SpecError(
+                f"sweep applies to the multi-task learners, not to {spec.learner}", field="sweep"
+            )
         if not 1 <= spec.rounds <= MAX_ROUNDS:
-            raise ValueError(f"rounds must be between 1 and {MAX_ROUNDS}, got {spec.rounds}")
+            raise SpecError(
+                f"rounds must be between 1 and {MAX_ROUNDS}, got {spec.rounds}", field="rounds"
+            )
         for notion in spec.notions:
             get_notion(notion)
         cls = term.estimator_class()
         accepted = cls().get_params(deep=False)
         unknown = sorted(set(spec.params) - set(accepted))
         if unknown:
-            raise ValueError(
+            raise SpecError(
                 f"{spec.learner} has no parameter {', '.join(unknown)}; it takes "
-                f"{', '.join(sorted(set(accepted) - _FIXED))}"
+                f"{', '.join(sorted(set(accepted) - _FIXED))}",
+                field="params",
             )
         kwargs: dict[str, Any] = {
             **spec.params,
@@ -84,15 +84,17 @@ class BoostingFamily:
             kwargs["notions"] = tuple(spec.notions)
         else:
             if len(spec.notions) != 1 or spec.notions[0] not in term.notions:
-                raise ValueError(
+                raise SpecError(
                     f"{term.label} takes one notion among {', '.join(term.notions)}; "
-                    f"got {', '.join(spec.notions)}"
+                    f"got {', '.join(spec.notions)}",
+                    field="notions",
                 )
             kwargs["notion"] = spec.notions[0]
         if spec.constraints and not term.constraints:
-            raise ValueError(
+            raise SpecError(
                 f"{term.label} chooses its ensemble size by its own rule; constraints need "
-                "--learner mmm_fair"
+                "--learner mmm_fair",
+                field="constraints",
             )
         if term.constraints:
             kwargs["constraints"] = tuple(spec.constraints) or None
@@ -104,13 +106,16 @@ class BoostingFamily:
     def check(self, spec: RunSpec) -> None:
         self.build(spec)
 
+    def check_data(self, spec: RunSpec) -> None:
+        """Nothing to read ahead: the job reports data errors (it loads the data at once)."""
+
     def fit(self, spec: RunSpec, on_point: OnPoint | None, dataset: Any = None) -> TrainedRun:
         """Fit the learner of ``spec``; score every round on validation and test rows."""
         learner = self.build(spec)
         term = spec.term
-        started = time.perf_counter()
+        clock = Stopwatch()
         if dataset is None:
-            dataset = _data(spec)
+            dataset = load_data(spec)
         most = term.max_attributes
         if most is not None and dataset.sensitive.shape[1] > most:
             count = "one protected attribute" if most == 1 else f"{most} protected attributes"
@@ -119,7 +124,7 @@ class BoostingFamily:
                 f"{', '.join(dataset.sensitive.columns)}. Name "
                 f"{'one' if most == 1 else 'fewer'} with --protected, or use --learner mmm_fair"
             )
-        loaded = time.perf_counter()
+        clock.lap("load")
         preprocess = dataset.preprocessor()
         X = preprocess.fit_transform(dataset.X)
         objectives = tuple(spec.notions)
@@ -131,7 +136,7 @@ class BoostingFamily:
             on_point(PointEvent(point, info.round, info.n_rounds, objectives))
 
         learner.fit(X, dataset.y, sensitive_features=dataset.sensitive, callback=callback)
-        fitted = time.perf_counter()
+        clock.lap("fit")
 
         points = learner.points_
         notions = learner.validation_metrics_.notions
@@ -145,16 +150,20 @@ class BoostingFamily:
             for i, point in enumerate(points):
                 point["test"] = test.block(i)
         mark_selected(points, learner.selected_round_ - 1)
-        scored = time.perf_counter()
+        clock.lap("score")
         baseline = self._baseline(learner, X, X_test, dataset, notions) if spec.baseline else None
+        clock.lap("baseline")
         rule = getattr(learner, "selection_rule_", None)
-        front = Front(
-            kind=self.kind,  # type: ignore[arg-type]
-            dataset=dataset.name,
+        return fitted_run(
+            spec,
+            self.kind,
+            points=points,
+            clock=clock,
+            model=Pipeline([("preprocess", preprocess), ("learner", learner)]),
+            learner=learner,
+            dataset=dataset,
             target=dataset.target,
             positive=dataset.positive,
-            protected=[p.describe() for p in dataset.protected],
-            learner=spec.learner,
             notions=list(notions),
             notion_labels={n: NOTIONS[n].label for n in notions},
             objectives="validation split, held out inside fit; test figures only reported",
@@ -163,24 +172,7 @@ class BoostingFamily:
                 rule=rule.to_dict() if rule is not None else {"kind": f"{spec.learner}_own"},
                 reason=learner.selection_reason_,
             ),
-            front_rounds=[p["round"] for p in points if p["on_front"]],
             baseline=baseline,
-            points=[Point.model_validate(p) for p in points],
-        )
-        return TrainedRun(
-            spec=spec,
-            kind=self.kind,
-            front=front,
-            model=Pipeline([("preprocess", preprocess), ("learner", learner)]),
-            learner=learner,
-            dataset=dataset,
-            seconds={
-                "load": loaded - started,
-                "fit": fitted - loaded,
-                "score": scored - fitted,
-                "baseline": time.perf_counter() - scored,
-            },
-            created=datetime.now(UTC).isoformat(timespec="seconds"),
         )
 
     @staticmethod
@@ -221,31 +213,14 @@ class BoostingFamily:
         return [MODEL_FILE]
 
     def describe(self, run: TrainedRun) -> dict[str, Any]:
-        from ._directory import json_params
-
         data = run.dataset
         return {
-            "dataset": {
-                "name": data.name,
-                "target": data.target,
-                "positive": data.positive,
-                "negative": data.negative,
-                "categorical": data.categorical,
-                "numeric": data.numeric,
-                "protected": [p.describe() for p in data.protected],
-                "rows": {
-                    "train": len(data.X),
-                    "test": 0 if data.X_test is None else len(data.X_test),
-                },
-                "warnings": data.warnings,
-            },
-            "learner": {
-                "name": run.spec.learner,
-                "class": type(run.learner).__name__,
-                "params": json_params(run.learner.get_params(deep=False)),
-                "rounds_fitted": int(run.learner.n_estimators_),
-                "stop_reason": run.learner.stop_reason_,
-            },
+            "dataset": describe_dataset(
+                data, target=data.target, positive=data.positive, negative=data.negative
+            ),
+            "learner": describe_learner(
+                run.spec, run.learner, rounds_fitted=int(run.learner.n_estimators_)
+            ),
         }
 
     def load(self, run_dir: Path, run: dict[str, Any], round: int | None) -> Pipeline:

@@ -5,6 +5,8 @@ A family turns a :class:`RunSpec` into a fitted run and back:
 * ``build(spec, setting)``: the unfitted estimator (one sweep setting's);
 * ``check(spec)``: refuse a bad spec before any data is read (a ValueError whose
   message names the field and the allowed values);
+* ``check_data(spec)``: refuse what only the data can show (a task column that is not
+  binary), as far as that is quick;
 * ``fit(spec, on_point)``: load the data, fit, call ``on_point`` with a
   :class:`PointEvent` as each round / epoch ends, score every point on the test split,
   fit the baselines; returns a :class:`TrainedRun`;
@@ -103,6 +105,8 @@ class Family(Protocol):
     def build(self, spec: RunSpec, setting: Mapping[str, Any] | None = None) -> Any: ...
 
     def check(self, spec: RunSpec) -> None: ...
+
+    def check_data(self, spec: RunSpec) -> None: ...
 
     def fit(self, spec: RunSpec, on_point: OnPoint | None, dataset: Any = None) -> TrainedRun: ...
 

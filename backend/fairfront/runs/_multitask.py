@@ -17,10 +17,8 @@ point can be exported, not only the chosen one. Needs torch (the ``mtl`` extra).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +28,8 @@ import pandas as pd
 import torch
 from sklearn.compose import ColumnTransformer
 
-from ..datasets import MultiTaskDataset, load_multitask
-from ..fronts import Front, FrontSelection, MultiTaskBaselines, Point, TaskInfo, mark_front
+from ..datasets import MULTITASK_VIEWS, MultiTaskDataset, load_multitask
+from ..fronts import FrontSelection, MultiTaskBaselines, Point, TaskInfo, mark_front
 from ..learners.multitask import (
     TRACKED_NOTIONS,
     BranchedNetwork,
@@ -40,9 +38,10 @@ from ..learners.multitask import (
     choose_checkpoint,
 )
 from ..metrics import NOTIONS, evaluate_many
-from ._directory import json_params, library_versions
+from ._directory import library_versions
 from ._family import OnPoint, PointEvent, TrainedRun
-from ._spec import MAX_EPOCHS, RunSpec, setting_label
+from ._shared import Stopwatch, data_options, describe_dataset, describe_learner, fitted_run
+from ._spec import MAX_EPOCHS, RunSpec, SpecError, setting_label
 
 __all__ = [
     "FRONT_OBJECTIVES",
@@ -255,13 +254,7 @@ class MultiTaskModel:
 def load_data(spec: RunSpec) -> MultiTaskDataset:
     """The run's multi-task view (the same rows and split every time for a spec)."""
     return load_multitask(
-        spec.data,
-        tasks=spec.tasks or None,
-        positives=spec.positives or None,
-        protected=spec.protected,
-        drop=spec.drop,
-        test_size=spec.test_size,
-        random_state=spec.random_state,
+        spec.data, tasks=spec.tasks or None, positives=spec.positives or None, **data_options(spec)
     )
 
 
@@ -285,50 +278,81 @@ class MultiTaskFamily:
         """Refuse a bad spec before any data is read; the message names the field."""
         term = spec.term
         if term.family != self.kind:
-            raise ValueError(f"{spec.learner} is a {term.family} learner, not a multi-task one")
+            raise SpecError(
+                f"{spec.learner} is a {term.family} learner, not a multi-task one", field="learner"
+            )
         if spec.tasks is not None and len(spec.tasks) < 2:
-            raise ValueError(
+            raise SpecError(
                 f"{term.label} learns several tasks at once; name at least two task columns "
-                f"(got {', '.join(spec.tasks) or 'none'})"
+                f"(got {', '.join(spec.tasks) or 'none'})",
+                field="tasks",
             )
         if spec.tasks is not None and len(set(spec.tasks)) != len(spec.tasks):
-            raise ValueError(f"tasks are repeated: {', '.join(spec.tasks)}")
+            raise SpecError(f"tasks are repeated: {', '.join(spec.tasks)}", field="tasks")
         protected = {p.split(":", 1)[0].strip() for p in spec.protected or []}
         both = [t for t in spec.tasks or [] if t in protected]
         if both:
-            raise ValueError(f"column {both[0]!r} is a task; it cannot also be protected")
+            raise SpecError(
+                f"column {both[0]!r} is a task; it cannot also be protected", field="tasks"
+            )
         if spec.constraints:
-            raise ValueError(
+            raise SpecError(
                 f"{term.label} chooses its checkpoint by its validation score; constraints "
-                "apply to mmm_fair"
+                "apply to mmm_fair",
+                field="constraints",
             )
         if not 1 <= spec.epochs <= MAX_EPOCHS:
-            raise ValueError(f"epochs must be between 1 and {MAX_EPOCHS}, got {spec.epochs}")
+            raise SpecError(
+                f"epochs must be between 1 and {MAX_EPOCHS}, got {spec.epochs}", field="epochs"
+            )
         known = set(term.estimator_class()().get_params(deep=False))
         allowed = ", ".join(sorted(known - _FIXED))
         for name in spec.params:
             if name not in known or name in _FIXED:
-                raise ValueError(f"{spec.learner} has no parameter {name!r}; it takes {allowed}")
+                raise SpecError(
+                    f"{spec.learner} has no parameter {name!r}; it takes {allowed}", field="params"
+                )
         for name, values in spec.sweep.items():
             if name not in known or name in _FIXED:
-                raise ValueError(
+                raise SpecError(
                     f"cannot sweep {name!r}: {spec.learner} has no such parameter "
-                    f"(it has {allowed})"
+                    f"(it has {allowed})",
+                    field="sweep",
                 )
             if name in spec.params:
-                raise ValueError(f"{name!r} is both a fixed parameter and swept; give one")
+                raise SpecError(
+                    f"{name!r} is both a fixed parameter and swept; give one", field="sweep"
+                )
             if not isinstance(values, list | tuple) or not values:
-                raise ValueError(f"sweep {name!r}: give a non-empty list of values")
+                raise SpecError(f"sweep {name!r}: give a non-empty list of values", field="sweep")
         for setting in spec.settings():  # a bad parameter value, before any data is read
             self.build(spec, setting).check_params()
+
+    def check_data(self, spec: RunSpec) -> None:
+        """Refuse tasks the data cannot give (a column that is not binary, not there...).
+
+        A built-in view's tasks are known to be binary: only their names are checked; a
+        CSV is read and checked whole (typed :class:`~fairfront.datasets.DatasetError`).
+        """
+        view = MULTITASK_VIEWS.get(spec.data)
+        if view is None:
+            load_data(spec)
+            return
+        unknown = [t for t in spec.tasks or [] if t not in view.tasks]
+        if unknown:
+            raise SpecError(
+                f"the multi-task view of {spec.data!r} has tasks {', '.join(view.tasks)}; "
+                f"not {', '.join(map(repr, unknown))}",
+                field="tasks",
+            )
 
     def fit(self, spec: RunSpec, on_point: OnPoint | None, dataset: Any = None) -> TrainedRun:
         """Fit once per setting; score every checkpoint; fit the single-task baselines."""
         self.check(spec)
         settings = spec.settings()
-        started = time.perf_counter()
+        clock = Stopwatch()
         data: MultiTaskDataset = dataset if dataset is not None else load_data(spec)
-        loaded = time.perf_counter()
+        clock.lap("load")
         preprocess = data.preprocessor()
         X = preprocess.fit_transform(data.X)
         tasks = list(data.tasks)
@@ -355,21 +379,26 @@ class MultiTaskFamily:
             data.sensitive,
             on_epoch,
         )
-        fitted = time.perf_counter()
+        clock.lap("fit")
         X_test = preprocess.transform(data.X_test) if data.X_test is not None else None
         points = self._points(fits, X_test, data)
-        scored = time.perf_counter()
+        clock.lap("score")
         selected = fits.selected_index()
         baselines = (
             self._baselines(fits, X, X_test, data, points[selected]) if spec.baseline else None
         )
+        clock.lap("baseline")
         learner = fits.learner
-        front = Front(
-            kind="multitask",
-            dataset=data.name,
+        return fitted_run(
+            spec,
+            self.kind,
+            points=points,
+            clock=clock,
+            model=MultiTaskModel(preprocess, learner.network_, tasks, selected + 1),
+            learner=learner,
+            dataset=data,
+            extra={"fits": fits, "preprocess": preprocess},
             tasks=[TaskInfo(name=t, positive=data.positives[t]) for t in tasks],
-            protected=[p.describe() for p in data.protected],
-            learner=spec.learner,
             sweep=spec.sweep,
             notions=list(TRACKED_NOTIONS),
             notion_labels={n: NOTIONS[n].label for n in TRACKED_NOTIONS},
@@ -384,25 +413,7 @@ class MultiTaskFamily:
                 rule={"kind": "validation_score", "score": learner.score_description()},
                 reason=fits.reason,
             ),
-            front_rounds=[p["round"] for p in points if p["on_front"]],
             baselines=baselines,
-            points=[Point.model_validate(p) for p in points],
-        )
-        return TrainedRun(
-            spec=spec,
-            kind=self.kind,
-            front=front,
-            model=MultiTaskModel(preprocess, learner.network_, tasks, selected + 1),
-            learner=learner,
-            dataset=data,
-            seconds={
-                "load": loaded - started,
-                "fit": fitted - loaded,
-                "score": scored - fitted,
-                "baseline": time.perf_counter() - scored,
-            },
-            created=datetime.now(UTC).isoformat(timespec="seconds"),
-            extra={"fits": fits, "preprocess": preprocess},
         )
 
     @staticmethod
@@ -505,39 +516,25 @@ class MultiTaskFamily:
         data: MultiTaskDataset = run.dataset
         learner = fits.learner
         return {
-            "dataset": {
-                "name": data.name,
-                "tasks": data.tasks,
-                "positives": data.positives,
-                "categorical": data.categorical,
-                "numeric": data.numeric,
-                "protected": [p.describe() for p in data.protected],
-                "rows": {
-                    "train": len(data.X),
-                    "test": 0 if data.X_test is None else len(data.X_test),
-                },
-                "warnings": data.warnings,
-            },
-            "learner": {
-                "name": run.spec.learner,
-                "class": type(learner).__name__,
-                "params": json_params(learner.get_params(deep=False)),
-                "sweep": run.spec.sweep,
-                "epochs_fitted": int(learner.n_epochs_),
-                "setting": fits.settings[fits.chosen],
-                "stop_reason": learner.stop_reason_,
-                "network": learner.network_.config(),
-                "networks": {
+            "dataset": describe_dataset(data, tasks=data.tasks, positives=data.positives),
+            "learner": describe_learner(
+                run.spec,
+                learner,
+                sweep=run.spec.sweep,
+                epochs_fitted=int(learner.n_epochs_),
+                setting=fits.settings[fits.chosen],
+                network=learner.network_.config(),
+                networks={
                     f"round-{r}": fits.learners[i].checkpoints_[e - 1][0]
                     for r, (i, e) in enumerate(fits.checkpoints(), start=1)
                 },
-                "task_weights": [float(w) for w in learner.task_weights_],
-                "class_weights": {
+                task_weights=[float(w) for w in learner.task_weights_],
+                class_weights={
                     task: {"negative": float(w[0]), "positive": float(w[1])}
                     for task, w in zip(learner.tasks_, learner.class_weights_, strict=True)
                 },
-                "branching": getattr(learner, "branch_log_", None),
-            },
+                branching=getattr(learner, "branch_log_", None),
+            ),
             "versions": library_versions(torch=torch.__version__),
         }
 
@@ -547,8 +544,9 @@ class MultiTaskFamily:
         networks = run["learner"].get("networks", {})
         key = f"round-{round_}"
         if key not in networks:
-            raise ValueError(
-                f"round {round_} does not exist: the run has rounds 1 to {len(networks)}"
+            raise SpecError(
+                f"round {round_} does not exist: the run has rounds 1 to {len(networks)}",
+                field="round",
             )
         network = BranchedNetwork.from_config(networks[key])
         states = torch.load(Path(run_dir) / STATE_FILE, weights_only=True)

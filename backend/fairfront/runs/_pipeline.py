@@ -12,9 +12,13 @@ from ._spec import RunSpec
 __all__ = ["check", "export_point", "load_model", "train", "write_run"]
 
 
-def check(spec: RunSpec) -> None:
-    """Refuse a bad spec before any data is read (a ValueError naming the field)."""
-    family_for(spec.family).check(spec)
+def check(spec: RunSpec, *, data: bool = False) -> None:
+    """Refuse a bad spec before any data is read (a ValueError naming the field); with
+    ``data``, also what a quick look at the data shows (typed dataset errors)."""
+    family = family_for(spec.family)
+    family.check(spec)
+    if data:
+        family.check_data(spec)
 
 
 def train(spec: RunSpec, *, on_point: OnPoint | None = None, dataset: Any = None) -> TrainedRun:

@@ -9,11 +9,19 @@ from typing import Any
 
 from ..vocabulary import LEARNERS, LearnerTerm
 
-__all__ = ["MAX_EPOCHS", "MAX_ROUNDS", "MAX_SETTINGS", "RunSpec", "setting_label"]
+__all__ = ["MAX_EPOCHS", "MAX_ROUNDS", "MAX_SETTINGS", "RunSpec", "SpecError", "setting_label"]
 
 MAX_ROUNDS = 2000
 MAX_EPOCHS = 1000
 MAX_SETTINGS = 12
+
+
+class SpecError(ValueError):
+    """A spec that cannot run; ``field`` names the spec field at fault."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass
@@ -69,8 +77,9 @@ class RunSpec:
         combos = product(*self.sweep.values())
         settings = [dict(zip(self.sweep, combo, strict=True)) for combo in combos]
         if len(settings) > MAX_SETTINGS:
-            raise ValueError(
-                f"the sweep has {len(settings)} settings; at most {MAX_SETTINGS} are allowed"
+            raise SpecError(
+                f"the sweep has {len(settings)} settings; at most {MAX_SETTINGS} are allowed",
+                field="sweep",
             )
         return settings
 
