@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 
@@ -246,4 +247,5 @@ def test_a_done_multitask_run_survives_a_restart(
     second = spawn(models)
     after = second.client.get(f"/api/runs/{run_id}/front").json()
     assert after == before and after["kind"] == "multitask"
-    assert second.client.get(f"/api/runs/{run_id}/points/1/model.onnx").status_code == 200
+    with httpx.Client(base_url=second.url, timeout=300) as slow:  # an export takes seconds
+        assert slow.get(f"/api/runs/{run_id}/points/1/model.onnx").status_code == 200
