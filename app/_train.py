@@ -113,11 +113,11 @@ def train_command(args: argparse.Namespace) -> int:
     spec = _spec(args)
     multitask = spec.family == "multitask"
     progress = _ProgressBar("round", quiet=args.quiet or multitask)
-    on_point = progress
-    if multitask and not args.quiet:
 
-        def on_point(event: PointEvent) -> None:
+    def on_point(event: PointEvent) -> None:
+        if multitask and not args.quiet:
             print_epoch(event, spec.epochs)
+        progress(event)
 
     try:
         run = train(spec, on_point=on_point)

@@ -22,7 +22,6 @@ from fairfront.datasets import (  # noqa: E402
     load_dataset,
     load_multitask,
 )
-from fairfront.metrics import evaluate  # noqa: E402
 from fairfront.export import export_multitask  # noqa: E402
 from fairfront.learners.multitask import (  # noqa: E402
     EpochInfo,
@@ -31,6 +30,7 @@ from fairfront.learners.multitask import (  # noqa: E402
     MultiTaskMLPClassifier,
     TaskClassError,
 )
+from fairfront.metrics import evaluate  # noqa: E402
 from fairfront.runs import RunSpec, load_model, read_run, train, write_run  # noqa: E402
 
 

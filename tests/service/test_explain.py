@@ -15,6 +15,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from fairfront.metrics import evaluate
+from fairfront.runs import RunSpec, TrainedRun, train
 from fairfront.service.explain import (
     Explanation,
     FactSheet,
@@ -27,7 +28,6 @@ from fairfront.service.explain import (
     explain,
     front_neighbours,
 )
-from fairfront.runs import RunSpec, TrainedRun, train
 
 from .llm_stub import LLMStub
 

@@ -18,7 +18,7 @@ Optional keys that are ``None`` are left out of the JSON (a boosting point has n
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_serializer
 
@@ -88,21 +88,24 @@ class _MetricBlockBase(_Compact):
         return block
 
 
-MetricBlock: type[_MetricBlockBase] = create_model(  # one optional field per notion
-    "MetricBlock",
-    __base__=_MetricBlockBase,
-    __doc__="A split's figures: performance and one NotionBlock per tracked notion.",
-    **dict.fromkeys(NOTIONS, (NotionBlock | None, None)),  # type: ignore[call-overload]
-)
-MetricBlock.OMIT_IF_NONE = frozenset({*NOTIONS, "trivial", "group_sizes"})
+if TYPE_CHECKING:
+    MetricBlock = _MetricBlockBase
+else:  # one optional NotionBlock field per notion of the engine
+    MetricBlock = create_model(
+        "MetricBlock",
+        __base__=_MetricBlockBase,
+        __doc__="A split's figures: performance and one NotionBlock per tracked notion.",
+        **dict.fromkeys(NOTIONS, (NotionBlock | None, None)),
+    )
+    MetricBlock.OMIT_IF_NONE = frozenset({*NOTIONS, "trivial", "group_sizes"})
 
 
 class SplitBlocks(_Compact):
     """Validation and (when the data have a test split) test blocks."""
 
     OMIT_IF_NONE: ClassVar[frozenset[str]] = frozenset({"test"})
-    validation: MetricBlock  # type: ignore[valid-type]
-    test: MetricBlock | None = None  # type: ignore[valid-type]
+    validation: MetricBlock
+    test: MetricBlock | None = None
 
 
 class Point(_Compact):
@@ -115,8 +118,8 @@ class Point(_Compact):
     on_front: bool = False
     selected: bool = False
     trivial: bool = False
-    validation: MetricBlock  # type: ignore[valid-type]
-    test: MetricBlock | None = None  # type: ignore[valid-type]
+    validation: MetricBlock
+    test: MetricBlock | None = None
     epoch: int | None = Field(default=None, ge=1)
     """Multi-task: the epoch of this checkpoint within its setting's fit."""
     setting: dict[str, SettingValue] | None = None
@@ -152,8 +155,8 @@ class Baseline(_Compact):
     OMIT_IF_NONE: ClassVar[frozenset[str]] = frozenset({"test"})
     description: str
     round: int
-    validation: MetricBlock  # type: ignore[valid-type]
-    test: MetricBlock | None = None  # type: ignore[valid-type]
+    validation: MetricBlock
+    test: MetricBlock | None = None
 
 
 class TaskBaseline(_Compact):
@@ -164,8 +167,8 @@ class TaskBaseline(_Compact):
     setting: dict[str, SettingValue]
     epochs_fitted: int
     fit_seconds: float
-    validation: MetricBlock  # type: ignore[valid-type]
-    test: MetricBlock | None = None  # type: ignore[valid-type]
+    validation: MetricBlock
+    test: MetricBlock | None = None
 
 
 class MultiTaskBaselines(BaseModel):
@@ -179,7 +182,7 @@ class MultiTaskBaselines(BaseModel):
     description: str
     tasks: dict[str, TaskBaseline]
     split: Literal["test", "validation"]
-    mean: MetricBlock  # type: ignore[valid-type]
+    mean: MetricBlock
     gains: dict[str, Any]
 
 
@@ -190,8 +193,8 @@ class Reference(_Compact):
     OMIT_IF_NONE: ClassVar[frozenset[str]] = frozenset({"test", "task"})
     label: str
     kind: str
-    validation: MetricBlock  # type: ignore[valid-type]
-    test: MetricBlock | None = None  # type: ignore[valid-type]
+    validation: MetricBlock
+    test: MetricBlock | None = None
     task: str | None = None
 
 

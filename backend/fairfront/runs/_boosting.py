@@ -205,7 +205,7 @@ class BoostingFamily:
             ),
             round=int(plain.n_estimators_),
             validation=MetricBlock.model_validate(plain.points_[-1]["validation"]),
-            test=test,
+            test=None if test is None else MetricBlock.model_validate(test),
         )
 
     def save(self, run: TrainedRun, folder: Path) -> list[str]:

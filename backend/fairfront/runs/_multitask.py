@@ -420,7 +420,7 @@ class MultiTaskFamily:
     def _points(fits: SweepFit, X_test: Any, data: MultiTaskDataset) -> list[dict[str, Any]]:
         """A point per (setting, epoch); ``round`` numbers them 1, 2, ... in fit order."""
         tasks = data.tasks
-        points = []
+        points: list[dict[str, Any]] = []
         for i, e in fits.checkpoints():
             learner = fits.learners[i]
             points.append(

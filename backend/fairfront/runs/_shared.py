@@ -61,7 +61,7 @@ def fitted_run(
         spec=spec,
         kind=kind,
         front=Front(
-            kind=kind,
+            kind=kind,  # type: ignore[arg-type]
             dataset=dataset.name,
             protected=[p.describe() for p in dataset.protected],
             learner=spec.learner,

@@ -248,7 +248,7 @@ class ExplanationsService:
         if front.baselines is None:
             return {}
         split = front.baselines.split
-        out = {}
+        out: dict[str, dict[str, float]] = {}
         for task, blocks in (front.points[round_ - 1].tasks or {}).items():
             mine = blocks.test if split == "test" else blocks.validation
             single = front.baselines.tasks[task]
@@ -256,10 +256,12 @@ class ExplanationsService:
             if mine is None or base is None or mine.accuracy is None or base.accuracy is None:
                 continue
             eo_mine, eo_base = mine.notion("eo_sum"), base.notion("eo_sum")
-            if eo_mine is None or eo_base is None or None in (eo_mine.value, eo_base.value):
+            if eo_mine is None or eo_base is None:
+                continue
+            if eo_mine.value is None or eo_base.value is None:
                 continue
             out[task] = {
                 "knowledge_gain": mine.accuracy - base.accuracy,
-                "eo_sum_gain": float(eo_mine.value) - float(eo_base.value),  # type: ignore[arg-type]
+                "eo_sum_gain": eo_mine.value - eo_base.value,
             }
         return out

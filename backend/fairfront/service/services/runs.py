@@ -189,6 +189,13 @@ class RunsService:
             points=points,
         )
 
+    def selected_round(self, run_id: str) -> int:
+        """The round of the run's chosen point (the user's choice, else the run's rule)."""
+        selection = self.front(run_id).selection
+        if selection is None:
+            raise ConflictError(f"run {run_id} has no chosen point yet")
+        return selection.round
+
     @staticmethod
     def _with_selection(front: Front, selection: FrontSelection) -> Front:
         points = [
