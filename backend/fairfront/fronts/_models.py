@@ -202,12 +202,14 @@ class Front(_Compact):
     """A run's points and what they mean; ``front.json`` and ``GET /api/runs/{id}/front``."""
 
     OMIT_IF_NONE: ClassVar[frozenset[str]] = frozenset(
-        {"status", "target", "positive", "tasks", "sweep", "baselines", "objectives"}
+        {"status", "total", "target", "positive", "tasks", "sweep", "baselines", "objectives"}
     )
     format: Literal["fairfront.front/1"] = "fairfront.front/1"
     kind: Literal["boosting", "multitask", "gbm"] = "boosting"
     status: str | None = None
-    """While the run trains (live front): its status."""
+    """The run's status (in the service's answers; not in ``front.json``)."""
+    total: int | None = None
+    """While the run trains: the points it will have at most (rounds, epochs x settings)."""
     dataset: str | None = None
     target: str | None = None
     positive: str | None = None

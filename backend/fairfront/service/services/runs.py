@@ -160,7 +160,7 @@ class RunsService:
         """
         record = self._record(run_id)
         if record.status == "done":
-            front = read_front(self.run_dir(run_id))
+            front = read_front(self.run_dir(run_id)).model_copy(update={"status": "done"})
             if record.selection and record.selection.get("by") == "user":
                 front = self._with_selection(front, FrontSelection.model_validate(record.selection))
             return front
@@ -186,6 +186,7 @@ class RunsService:
             notions=notions or list(spec.get("notions", ["eo"])),
             notion_labels={n: NOTIONS[n].label for n in notions},
             front_rounds=sorted(on_front),
+            total=rows[-1]["rounds"] if rows else None,
             points=points,
         )
 
