@@ -248,18 +248,20 @@ def _progress(run: dict[str, Any], front: dict[str, Any]) -> None:
     status = run.get("status")
     points = front.get("points") or []
     total = int(front.get("total") or len(points) or 1)
+    # a multi-task point is an (epoch, setting) checkpoint, a boosting point a round
+    unit = "points" if front.get("kind") == "multitask" else "rounds"
     on_front = len(front.get("front_rounds") or [])
     if status == "queued":
         st.progress(0.0, text="Waiting for a worker…")
     elif status in state.ACTIVE:
         share = min(1.0, len(points) / total)
         st.progress(
-            share, text=f"Training: point {len(points)} of {total} · {on_front} on the front"
+            share, text=f"Training: {unit[:-1]} {len(points)} of {total} · {on_front} on the front"
         )
     elif status == "done":
-        st.progress(1.0, text=f"Done: {len(points)} points · {on_front} on the front")
+        st.progress(1.0, text=f"Done: {len(points)} {unit} · {on_front} on the front")
     else:
-        st.progress(min(1.0, len(points) / total), text=f"Run {status} after {len(points)} points")
+        st.progress(min(1.0, len(points) / total), text=f"Run {status} after {len(points)} {unit}")
 
 
 def _axes(where: str, front: dict[str, Any]) -> tuple[str, str, str]:
