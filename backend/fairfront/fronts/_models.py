@@ -131,9 +131,12 @@ class Point(_Compact):
     """Multi-task: each task's own blocks (``validation`` / ``test``)."""
 
 
-class TaskInfo(BaseModel):
+class TaskInfo(_Compact):
+    """A task of a multi-task run: its column and positive class (unknown while live)."""
+
+    OMIT_IF_NONE: ClassVar[frozenset[str]] = frozenset({"positive"})
     name: str
-    positive: str
+    positive: str | None = None
 
 
 class FrontSelection(_Compact):

@@ -12,7 +12,14 @@ from typing import Any
 from sqlalchemy import select
 
 from ...datasets import DatasetError
-from ...fronts import Front, FrontSelection, Point, SelectionError, SelectionRule
+from ...fronts import (
+    Front,
+    FrontSelection,
+    Point,
+    SelectionError,
+    SelectionRule,
+    TaskInfo,
+)
 from ...fronts import select as select_point
 from ...metrics import NOTIONS
 from ...runs import RunSpec, SpecError, check, read_front
@@ -178,9 +185,11 @@ class RunsService:
         notions = [n for n in NOTIONS if points and points[0].validation.notion(n) is not None]
         spec = record.spec
         term = LEARNERS.get(str(spec.get("learner")))
+        tasks = list(points[0].tasks or {}) if points else []
         return Front(
             kind=term.family if term is not None else "boosting",
             status=record.status,
+            tasks=[TaskInfo(name=t) for t in tasks] or None,
             dataset=spec.get("dataset"),
             learner=spec.get("learner"),
             notions=notions or list(spec.get("notions", ["eo"])),
