@@ -168,14 +168,9 @@ def _exit_with_parent() -> None:
 
 def _warm() -> bool:
     """Import every learner family (torch too, when installed) once in a fresh worker."""
-    from ...runs import family_for
-    from ...vocabulary import LEARNERS
+    from ...runs import import_families
 
-    for family in {term.family for term in LEARNERS.values()}:
-        try:
-            family_for(family)
-        except ValueError:  # an optional extra that is not installed
-            log.info("learner family %s is not available in this worker", family)
+    import_families()
     return True
 
 
