@@ -161,7 +161,7 @@ def import_families() -> list[str]:
     that the first run of each pays no import; returns the families available."""
     from ..vocabulary import LEARNERS
 
-    available = []
+    available: list[str] = []
     for kind in sorted({term.family for term in LEARNERS.values()}):
         try:
             family_for(kind)
