@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from ...fronts import Constraint, Point, SelectionRule
 from ...runs import RunSpec
@@ -131,9 +131,11 @@ async def follow_run(
 
 
 @router.get("/{run_id}/front", response_model=FrontPublic, responses={**NOT_FOUND, **CONFLICT})
-def get_front(run_id: str, runs: RunsDep) -> FrontPublic:
-    """The run's points in the ``front.json`` shape (live points while it trains)."""
-    return runs.front(run_id)
+def get_front(run_id: str, runs: RunsDep) -> Response:
+    """The run's status and points in the ``front.json`` shape (live points while it
+    trains, read from the stored events). The body is the :class:`FrontPublic` schema;
+    it is sent as the service stores it, without validating every point again."""
+    return JSONResponse(runs.front_document(run_id))
 
 
 @router.post(
