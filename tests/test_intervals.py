@@ -13,7 +13,6 @@ from scipy.stats import binomtest
 from fairfront.metrics import NOTIONS, evaluate, evaluate_many
 from fairfront.metrics._counts import confusion_by_group
 from fairfront.metrics._intervals import (
-    Interval,
     gap_interval,
     notion_interval,
     rate_intervals,
@@ -21,10 +20,12 @@ from fairfront.metrics._intervals import (
 )
 
 
-def _newcombe_scalar(k1: int, n1: int, k2: int, n2: int) -> tuple[float, float]:
+def _newcombe_scalar(
+    k1: int, n1: int, k2: int, n2: int, level: float = 0.95
+) -> tuple[float, float]:
     """Newcombe's method 10 written out from scipy's Wilson intervals."""
-    a = binomtest(k1, n1).proportion_ci(0.95, method="wilson")
-    b = binomtest(k2, n2).proportion_ci(0.95, method="wilson")
+    a = binomtest(k1, n1).proportion_ci(level, method="wilson")
+    b = binomtest(k2, n2).proportion_ci(level, method="wilson")
     p1, p2 = k1 / n1, k2 / n2
     lo = p1 - p2 - math.sqrt((p1 - a.low) ** 2 + (b.high - p2) ** 2)
     hi = p1 - p2 + math.sqrt((a.high - p1) ** 2 + (p2 - b.low) ** 2)
@@ -47,25 +48,28 @@ def test_gap_interval_matches_scalar_oracle_over_pairs() -> None:
         G = int(rng.integers(2, 5))
         n = rng.integers(5, 200, size=G)
         k = rng.binomial(n, rng.uniform(0, 1, size=G))
-        got = gap_interval(k / n, wilson(k, n))
+        got = gap_interval(k, n)
         near, far = [], []
+        strict = 1 - 0.05 / (G * (G - 1) / 2)  # Bonferroni over pairs, lower end
         for a, b in itertools.permutations(range(G), 2):
             lo, hi = _newcombe_scalar(int(k[a]), int(n[a]), int(k[b]), int(n[b]))
-            near.append(lo if lo > 0 else (-hi if hi < 0 else 0.0))
             far.append(max(abs(lo), abs(hi)))
+            lo, hi = _newcombe_scalar(int(k[a]), int(n[a]), int(k[b]), int(n[b]), strict)
+            near.append(lo if lo > 0 else (-hi if hi < 0 else 0.0))
         assert float(got.lo) == pytest.approx(max(near), abs=1e-12)
         assert float(got.hi) == pytest.approx(min(1.0, max(far)), abs=1e-12)
         assert float(got.lo) <= float(np.ptp(k / n)) <= float(got.hi)
 
 
 def test_undefined_groups_are_left_out() -> None:
-    rate = np.array([0.5, np.nan, 0.2])
-    ci = Interval(np.array([0.3, np.nan, 0.1]), np.array([0.7, np.nan, 0.35]))
-    two = gap_interval(rate, ci)
-    ref = gap_interval(rate[[0, 2]], Interval(ci.lo[[0, 2]], ci.hi[[0, 2]]))
-    assert float(two.lo) == float(ref.lo) and float(two.hi) == float(ref.hi)
-    one = gap_interval(rate[:2], Interval(ci.lo[:2], ci.hi[:2]))
+    k, n = np.array([10, 0, 4]), np.array([20, 0, 20])
+    three = gap_interval(k, n)
+    two = gap_interval(k[[0, 2]], n[[0, 2]])
+    assert float(three.lo) == float(two.lo) and float(three.hi) == float(two.hi)
+    one = gap_interval(k[:2], n[:2])
     assert np.isnan(one.lo) and np.isnan(one.hi)
+    left_out = gap_interval(k, np.array([20, 20, 20]), included=np.array([True, False, True]))
+    assert float(left_out.lo) == float(two.lo)
 
 
 def _synthetic(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
