@@ -268,16 +268,24 @@ def test_constraint_selection_meets_it_with_best_balanced_accuracy(
     assert "eo <= 0.5" in model.selection_reason_
 
 
-def test_impossible_constraint_falls_back_to_the_knee(
+def test_impossible_constraint_falls_back_to_the_closest_point(
     mmm: MMMFairClassifier, cmp: SimpleNamespace
 ) -> None:
     model = MMMFairClassifier(n_estimators=30, constraints=["eo<=0.0001"], random_state=0)
     model.fit(cmp.X, cmp.y, sensitive_features=cmp.s)
-    assert min(_eo(p) for p in model.points_ if not p["trivial"]) > 0.0001
+    eligible = [p for p in model.points_ if not p["trivial"]]
+    assert min(_eo(p) for p in eligible) > 0.0001
     assert "no point has eo <= 0.0001" in model.selection_reason_
-    assert "fell back to the knee" in model.selection_reason_
-    assert model.selected_round_ == mmm.selected_round_  # the knee of the same front
-    assert model.points_[model.selected_round_ - 1]["trivial"] is False
+    assert "closest to meeting" in model.selection_reason_
+    lowest = min(_eo(p) for p in eligible)
+    chosen = model.points_[model.selected_round_ - 1]
+    assert chosen["trivial"] is False
+    assert _eo(chosen) == lowest  # closest = the lowest eo (one constraint)
+    first = next(p for p in eligible if _eo(p) == lowest)
+    tied = [p for p in eligible if _eo(p) == lowest]
+    best = max(p["validation"]["balanced_accuracy"] for p in tied)
+    assert chosen["validation"]["balanced_accuracy"] == best
+    assert chosen["round"] >= first["round"]
 
 
 # ------------------------------------------------------------- several attributes

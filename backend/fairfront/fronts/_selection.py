@@ -11,7 +11,12 @@ import numpy as np
 from ._arrays import BoolArray, IntArray
 from ._constraint_selection import select_by_constraints
 from ._dominance import non_dominated
-from ._errors import NoEligiblePointError, RoundNotFoundError, no_eligible_point_error
+from ._errors import (
+    NoEligiblePointError,
+    NoFeasiblePointError,
+    RoundNotFoundError,
+    no_eligible_point_error,
+)
 from ._points import Point, PointsT, objective_matrix, trivial_mask
 from ._preference import check_weights, knee, select_by_weights
 from ._selection_rule import SelectionRule, list_weights
@@ -27,15 +32,20 @@ class Selection:
     round: int
     rule: SelectionRule
     reason: str
+    fallback: bool = False
+    """True when no point met the constraints and this is the closest one."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
-        return {
+        out = {
             "index": self.index,
             "round": self.round,
             "rule": self.rule.to_dict(),
             "reason": self.reason,
         }
+        if self.fallback:
+            out["fallback"] = True
+        return out
 
 
 def mark_selected(points: PointsT, selection: Selection | int | None) -> PointsT:
@@ -101,7 +111,12 @@ def _select_on_front(
 
 
 def select(
-    points: Sequence[Point], rule: SelectionRule, notions: Sequence[str], split: str = "validation"
+    points: Sequence[Point],
+    rule: SelectionRule,
+    notions: Sequence[str],
+    split: str = "validation",
+    *,
+    fallback: bool = False,
 ) -> Selection:
     """Choose one point by ``rule``, reading the ``split`` block (validation by default).
 
@@ -109,7 +124,9 @@ def select(
     front of :func:`objective_matrix`; ``constraints`` among every eligible point
     (non-trivial, no NaN in the metrics it reads). Ties go to the earliest round.
     Raises :class:`NoEligiblePointError`, :class:`NoFeasiblePointError` or
-    :class:`RoundNotFoundError`.
+    :class:`RoundNotFoundError`; with ``fallback``, a ``constraints`` rule that no
+    point meets chooses the point closest to meeting it instead (the reason says so,
+    and ``Selection.fallback`` is set).
     """
     rounds_raw = _rounds(points)
     order = np.lexsort((np.arange(len(points)), rounds_raw))  # by round, then list order
@@ -119,7 +136,20 @@ def select(
     if rule.kind == "round":
         pos, reason = _select_round(rule, rounds, trivial)
     elif rule.kind == "constraints":
-        pos, reason = select_by_constraints(pts, rule, split, rounds, trivial)
+        try:
+            pos, reason = select_by_constraints(pts, rule, split, rounds, trivial)
+        except NoFeasiblePointError as error:
+            if not fallback or error.closest is None:
+                raise
+            pos = error.closest
+            reason = f"{error}; chose round {int(rounds[pos])}, the point closest to meeting them"
+            return Selection(
+                index=int(order[pos]),
+                round=int(rounds[pos]),
+                rule=rule,
+                reason=reason,
+                fallback=True,
+            )
     else:
         pos, reason = _select_on_front(pts, rule, notions, split, rounds, trivial)
     return Selection(index=int(order[pos]), round=int(rounds[pos]), rule=rule, reason=reason)

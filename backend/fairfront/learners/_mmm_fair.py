@@ -12,7 +12,6 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ..fronts import (
     Constraint,
     NoEligiblePointError,
-    NoFeasiblePointError,
     SelectionRule,
     select,
 )
@@ -35,7 +34,8 @@ class MMMFairClassifier(FairBoostingClassifier):
     the model predicts at ``selected_round_``, chosen by:
 
     - ``constraints`` (e.g. ``["eo<=0.05"]``): the best validation ``maximize`` metric
-      among rounds meeting them (falls back to the knee when none does, and says so);
+      among rounds meeting them (falls back to the round closest to meeting them when
+      none does, and says so);
     - else ``weights`` over [1 - accuracy, 1 - balanced accuracy, each notion's
       violation]: weighted
       Chebyshev distance to the ideal point of the front;
@@ -153,11 +153,7 @@ class MMMFairClassifier(FairBoostingClassifier):
         points = self.points_
         rule = self.selection_rule()
         try:
-            chosen = select(points, rule, notions)
-        except NoFeasiblePointError as error:
-            self.selection_rule_ = SelectionRule(kind="knee")
-            chosen = select(points, self.selection_rule_, notions)
-            return chosen.round, f"{error}; fell back to the knee of the front: {chosen.reason}"
+            chosen = select(points, rule, notions, fallback=True)
         except NoEligiblePointError as error:
             self.selection_rule_ = rule
             return metrics.n_models, f"{error}; kept every round"
