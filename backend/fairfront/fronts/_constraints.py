@@ -157,6 +157,13 @@ class Constraint:
             return f"{text}{where}"
         return f"{text}{where} with {self.confidence:.0%} confidence"
 
+    def with_confidence(self, level: float | None) -> Constraint:
+        """This constraint asking for ``level`` confidence, when it is a fairness gap
+        without a level of its own (performance bounds and explicit levels are kept)."""
+        if level is None or self.confidence is not None or self.metric in PERFORMANCE_METRICS:
+            return self
+        return Constraint(self.metric, self.op, self.bound, self.attribute, level)
+
     def holds(self, value: npt.ArrayLike) -> BoolArray:
         """Whether values meet the bound (NaN never does)."""
         v = np.asarray(value, dtype=np.float64)

@@ -142,7 +142,9 @@ def select_point(run_id: str, body: SelectRequest, runs: RunsDep) -> dict:
         elif body.constraints or body.kind == "constraints":
             rule = SelectionRule(
                 kind="constraints",
-                constraints=tuple(Constraint.parse(c) for c in body.constraints),
+                constraints=tuple(
+                    Constraint.parse(c).with_confidence(body.confidence) for c in body.constraints
+                ),
                 maximize=body.maximize,
             )
         elif body.weights is not None or body.kind == "weights":
