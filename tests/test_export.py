@@ -381,6 +381,20 @@ def test_cli_export_writes_onnx_and_card(adult_run: Run, tmp_path: Path,
                     "## Choice of the point", "## Metrics at this round", "## The front",
                     "## Versions", "marital_status", card["model"]["sha256"]):
         assert heading in markdown
+    # every gap with its confidence interval; groups too small to judge are named
+    eo = point["test"]["eo"]
+    lo, hi = eo["ci"]["value"]
+    assert lo <= eo["value"] <= hi
+    assert f"{eo['value']:.4f} [{lo:.4f}, {hi:.4f}]" in markdown
+    assert "95% confidence interval" in markdown and "Group sizes on test" in markdown
+    race = by_group["attributes"]["race"]
+    low_eo, high_eo = race["intervals"]["eo"]
+    assert low_eo <= race["differences"]["eo"] <= high_eo
+    tpr_widths = {g: s["intervals"]["tpr"][1] - s["intervals"]["tpr"][0]
+                  for g, s in race["groups"].items()}
+    wide = [g for g, w in tpr_widths.items() if w > 0.2]
+    assert wide  # Adult's test split has race groups with few positives
+    assert "Too small to judge" in markdown and all(f"{g} (" in markdown for g in wide)
 
 
 def test_card_paths_sit_beside_the_onnx_file() -> None:

@@ -47,8 +47,9 @@ intervals are not computed (the engine leaves them out).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.stats import norm
@@ -61,10 +62,13 @@ __all__ = [
     "TOO_WIDE",
     "Interval",
     "check_level",
+    "format_interval",
     "gap_interval",
     "newcombe",
     "notion_interval",
     "rate_intervals",
+    "too_wide_groups",
+    "wider_than_gap",
     "wilson",
     "worst_interval",
 ]
@@ -238,3 +242,43 @@ def worst_interval(intervals: Iterable[Interval], aggregation: str = "max") -> I
         hi = np.where(defined, his, -np.inf).max(axis=0)
     anyd = defined.any(axis=0)
     return Interval(np.where(anyd, lo, np.nan), np.where(anyd, hi, np.nan))
+
+
+def too_wide_groups(groups: Mapping[str, Mapping[str, Any]], notion: str) -> list[str]:
+    """Groups too small to judge ``notion``: a rate it compares has an interval wider
+    than :data:`TOO_WIDE` (or none at all: no rows to measure it on).
+
+    ``groups`` maps labels to per-group stats with an ``intervals`` entry ``{rate:
+    [lo, hi] | None}`` (as in a report's ``to_dict``); groups without it are skipped.
+    """
+    out = []
+    for label, stats in groups.items():
+        cis = stats.get("intervals")
+        if not isinstance(cis, Mapping):
+            continue
+        for rate in get_notion(notion).rates:
+            ci = cis.get(rate)
+            if ci is None or ci[1] - ci[0] > TOO_WIDE:
+                out.append(label)
+                break
+    return out
+
+
+def format_interval(value: float | None, ci: Any, digits: int = 3) -> str:
+    """``0.081 [0.012, 0.162]``; the value alone when there is no interval."""
+    if value is None:
+        return "-"
+    text = f"{value:.{digits}f}"
+    if isinstance(ci, list | tuple) and len(ci) == 2 and None not in ci:
+        text += f" [{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
+    return text
+
+
+def wider_than_gap(value: float | None, interval: Any) -> bool:
+    """Whether a gap's interval ``[lo, hi]`` is wider than the gap itself: the gap
+    cannot be told apart from noise (charts grey it out, cards mark it)."""
+    if value is None or not isinstance(interval, list | tuple) or len(interval) != 2:
+        return False
+    if interval[0] is None or interval[1] is None:
+        return False
+    return bool(interval[1] - interval[0] > value)

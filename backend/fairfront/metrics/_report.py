@@ -20,11 +20,11 @@ from ._counts import confusion_by_group, gaps, group_rates, ratios
 from ._groups import GroupIndex
 from ._intervals import (
     DEFAULT_LEVEL,
-    TOO_WIDE,
     Interval,
     check_level,
     notion_interval,
     rate_intervals,
+    too_wide_groups,
     worst_interval,
 )
 from ._notions import NOTIONS, RATES, get_notion
@@ -124,16 +124,8 @@ class AttributeFairness:
         return _clean_pair(*self.intervals[notion])
 
     def too_small(self, notion: str) -> list[str]:
-        """Groups whose rate interval for ``notion`` is wider than ``TOO_WIDE``."""
-        out = []
-        for label, stats in self.groups.items():
-            cis = stats.get("intervals") or {}
-            for rate in get_notion(notion).rates:
-                ci = cis.get(rate)
-                if ci is not None and ci[1] - ci[0] > TOO_WIDE:
-                    out.append(label)
-                    break
-        return out
+        """Groups too small to judge ``notion`` (see :func:`too_wide_groups`)."""
+        return too_wide_groups(self.groups, notion)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
