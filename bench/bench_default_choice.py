@@ -13,7 +13,8 @@ and worst equalized-odds gap (Fairlearn's convention, max over attributes):
   class, which is not what a fairness practitioner trades against);
 * ``tol`` -- the best validation balanced accuracy among points whose eo is within
   ``--tolerance`` of the lowest eo of any point;
-* ``default`` -- what ``SelectionRule.default()`` (the new default) chooses;
+* ``default`` -- what ``SelectionRule.default()`` chooses: the knee, now on
+  (1 - balanced accuracy, eo): must equal ``knee2``;
 * ``lowest`` -- the lowest validation eo (for reference).
 
     python bench/bench_default_choice.py [--rounds N] [--seeds K] [--datasets a b ...]
@@ -42,7 +43,10 @@ def _eligible(points: Points) -> np.ndarray:
 
 
 def knee3(points: Points) -> int:
-    return select(points, SelectionRule("knee"), ["eo"]).index
+    F, _ = objective_matrix(points, ["eo"], performance=("accuracy", "balanced_accuracy"))
+    found = knee(F, _eligible(points))
+    assert found is not None
+    return found
 
 
 def knee2(points: Points) -> int:
@@ -82,9 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=150)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--tolerance", type=float, default=0.02)
-    parser.add_argument(
-        "--datasets", nargs="+", default=["adult", "compas", "german", "bank"]
-    )
+    parser.add_argument("--datasets", nargs="+", default=["adult", "compas", "german", "bank"])
     args = parser.parse_args(argv)
     rules: dict[str, Callable[[Points], int]] = {
         "knee3": knee3,
@@ -93,8 +95,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "default": default,
         "lowest": lowest,
     }
-    if not hasattr(SelectionRule, "default"):  # measuring the candidates before choosing
-        del rules["default"]
     print(
         f"python bench/bench_default_choice.py --rounds {args.rounds} --seeds {args.seeds}; "
         f"MMM-Fair, notions eo; {os.cpu_count()} CPUs"
@@ -109,9 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for data in args.datasets:
         per_rule: dict[str, list[tuple[float, float, float, float]]] = {n: [] for n in rules}
         for seed in range(args.seeds):
-            run = train(
-                RunSpec(data=data, rounds=args.rounds, random_state=seed, baseline=False)
-            )
+            run = train(RunSpec(data=data, rounds=args.rounds, random_state=seed, baseline=False))
+            assert default(run.points) == knee2(run.points)
             for name, rule in rules.items():
                 point = run.points[rule(run.points)]
                 per_rule[name].append((*_figures(point, "test"), *_figures(point, "validation")))

@@ -17,9 +17,10 @@ from ._errors import (
     RoundNotFoundError,
     no_eligible_point_error,
 )
+from ._metric_names import PERFORMANCE_METRICS
 from ._points import Point, PointsT, objective_matrix, trivial_mask
 from ._preference import check_weights, knee, select_by_weights
-from ._selection_rule import SelectionRule, list_weights
+from ._selection_rule import KNEE_PERFORMANCE, SelectionRule, list_weights
 
 __all__ = ["Selection", "mark_selected", "select"]
 
@@ -87,7 +88,8 @@ def _select_on_front(
     trivial: BoolArray,
 ) -> tuple[int, str]:
     """Position (in round order) and reason for a ``knee`` or ``weights`` rule."""
-    F, names = objective_matrix(points, notions, split=split)
+    performance = KNEE_PERFORMANCE if rule.kind == "knee" else PERFORMANCE_METRICS
+    F, names = objective_matrix(points, notions, split=split, performance=performance)
     nan = np.asarray(np.isnan(F).any(axis=1), dtype=bool)
     eligible = ~trivial & ~nan & np.isfinite(F).all(axis=1)
     if not eligible.any():

@@ -12,8 +12,14 @@ from ._constraints import Constraint
 from ._metric_names import PERFORMANCE_METRICS, metric_phrase, require_metric
 from ._preference import WeightMethod, check_method, check_weights
 
-__all__ = ["RuleKind", "SelectionRule", "list_weights"]
+__all__ = ["KNEE_PERFORMANCE", "RuleKind", "SelectionRule", "list_weights"]
 
+KNEE_PERFORMANCE: tuple[str, ...] = ("balanced_accuracy",)
+"""The performance objective of the knee (the default choice): the knee is taken on
+the front of (1 - balanced accuracy, each notion's worst violation). Accuracy is left
+out: next to balanced accuracy it counts performance twice against fairness, and it
+rewards predicting the majority class. Measured in ``bench/bench_default_choice.py``
+against the earlier knee of (1 - accuracy, 1 - balanced accuracy, violations)."""
 RuleKind = Literal["knee", "weights", "constraints", "round"]
 _KINDS: tuple[str, ...] = get_args(RuleKind)
 _KEYS = {"kind", "weights", "constraints", "maximize", "round", "method"}
@@ -30,7 +36,8 @@ def list_weights(weights: Sequence[float], names: Sequence[str] | None = None) -
 class SelectionRule:
     """How to choose one point.
 
-    * ``knee``: the knee of the validation front (see :func:`knee`);
+    * ``knee`` (the default): the knee of the validation front of balanced accuracy
+      against the notions' violations (:data:`KNEE_PERFORMANCE`; see :func:`knee`);
     * ``weights``: the front point best matching ``weights`` (one per objective of
       :func:`objective_matrix`; see :func:`select_by_weights` for ``method``);
     * ``constraints``: the best ``maximize`` (a notion is minimised instead) among
@@ -73,7 +80,10 @@ class SelectionRule:
         if self.kind == "round":
             return f"the model from round {self.round}, chosen by hand"
         if self.kind == "knee":
-            of = f" ({', '.join(objectives)})" if objectives else ""
+            names = [f"1-{p}" for p in KNEE_PERFORMANCE] + [
+                o for o in objectives or () if not o.startswith("1-")
+            ]
+            of = f" ({', '.join(names)})" if objectives else " (1-balanced_accuracy, violations)"
             return (
                 f"the knee of the {split} Pareto front{of}: with each objective scaled to "
                 "[0, 1], the front point furthest below the plane through the front's "
@@ -111,6 +121,11 @@ class SelectionRule:
             "round": self.round,
             "method": self.method,
         }
+
+    @classmethod
+    def default(cls) -> SelectionRule:
+        """The rule used when nothing else is asked for: the knee."""
+        return cls(kind="knee")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SelectionRule:
