@@ -11,6 +11,8 @@ from fairfront.fronts import (
     ConstraintError,
     NoFeasiblePointError,
     SelectionRule,
+    knee,
+    objective_matrix,
     select,
 )
 from fairfront.learners import points_from_metrics
@@ -123,3 +125,20 @@ def test_confidence_needs_intervals_at_that_level() -> None:
             SelectionRule("constraints", constraints=(Constraint.parse("eo<=0.5@95%"),)),
             ["eo"],
         )
+
+
+def test_the_default_knee_trades_balanced_accuracy_against_violations() -> None:
+    """The default rule is the knee of (1 - balanced accuracy, eo): accuracy plays no
+    part (changing every point's accuracy changes nothing), and it is the 2-D knee."""
+    points, _ = _front(m=60, seed=2)
+    rule = SelectionRule.default()
+    assert rule.kind == "knee"
+    chosen = select(points, rule, ["eo"])
+    F, names = objective_matrix(points, ["eo"], performance=("balanced_accuracy",))
+    assert names == ["1-balanced_accuracy", "eo"]
+    assert chosen.index == knee(F, ~np.array([p["trivial"] for p in points]))
+    rng = np.random.default_rng(0)
+    for p in points:
+        p["validation"]["accuracy"] = float(rng.uniform(0.5, 0.9))
+    assert select(points, rule, ["eo"]).index == chosen.index
+    assert "1-balanced_accuracy, eo" in chosen.reason
