@@ -96,7 +96,7 @@ def setup_sidebar() -> None:
             "**Constraints:** "
             + (
                 ", ".join(str(c).replace("<=", " ≤ ").replace(">=", " ≥ ") for c in constraints)
-                or "none (the knee of the front is chosen)"
+                or "none (the best balanced accuracy within 0.02 of the fairest point is chosen)"
             ),
             f"**Rounds:** {setup.get('rounds', 300)}",
         ]

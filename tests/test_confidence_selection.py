@@ -11,8 +11,6 @@ from fairfront.fronts import (
     ConstraintError,
     NoFeasiblePointError,
     SelectionRule,
-    knee,
-    objective_matrix,
     select,
 )
 from fairfront.learners import points_from_metrics
@@ -127,18 +125,22 @@ def test_confidence_needs_intervals_at_that_level() -> None:
         )
 
 
-def test_the_default_knee_trades_balanced_accuracy_against_violations() -> None:
-    """The default rule is the knee of (1 - balanced accuracy, eo): accuracy plays no
-    part (changing every point's accuracy changes nothing), and it is the 2-D knee."""
+def test_the_default_is_the_best_balanced_accuracy_near_the_lowest_violation() -> None:
+    """``SelectionRule.default()``: among the non-trivial points whose eo is within 0.02
+    of the lowest, the best balanced accuracy (brute force); other tolerances too."""
     points, _ = _front(m=60, seed=2)
     rule = SelectionRule.default()
-    assert rule.kind == "knee"
-    chosen = select(points, rule, ["eo"])
-    F, names = objective_matrix(points, ["eo"], performance=("balanced_accuracy",))
-    assert names == ["1-balanced_accuracy", "eo"]
-    assert chosen.index == knee(F, ~np.array([p["trivial"] for p in points]))
-    rng = np.random.default_rng(0)
-    for p in points:
-        p["validation"]["accuracy"] = float(rng.uniform(0.5, 0.9))
-    assert select(points, rule, ["eo"]).index == chosen.index
-    assert "1-balanced_accuracy, eo" in chosen.reason
+    assert (rule.kind, rule.tolerance) == ("fairest", 0.02)
+    for tolerance in (0.0, 0.02, 0.1, 1.0):
+        chosen = select(points, SelectionRule("fairest", tolerance=tolerance), ["eo"])
+        eligible = [p for p in points if not p["trivial"]]
+        lowest = min(p["validation"]["eo"]["value"] for p in eligible)
+        near = [p for p in eligible if p["validation"]["eo"]["value"] <= lowest + tolerance]
+        best = max(p["validation"]["balanced_accuracy"] for p in near)
+        point = points[chosen.index]
+        assert point["validation"]["balanced_accuracy"] == best
+        assert point["validation"]["eo"]["value"] <= lowest + tolerance
+        assert f"within {tolerance:.3g} of the lowest" in chosen.reason
+    assert SelectionRule.from_dict(rule.to_dict()) == rule
+    with pytest.raises(ValueError, match="tolerance"):
+        SelectionRule("fairest", tolerance=-0.1)

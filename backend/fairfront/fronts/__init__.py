@@ -33,10 +33,10 @@ from ._metric_names import KNOWN_NOTIONS, PERFORMANCE_METRICS
 from ._points import mark_front, objective_matrix, read_metric
 from ._preference import knee, select_by_weights
 from ._selection import Selection, mark_selected, select
-from ._selection_rule import KNEE_PERFORMANCE, SelectionRule
+from ._selection_rule import DEFAULT_TOLERANCE, SelectionRule
 
 __all__ = [
-    "KNEE_PERFORMANCE",
+    "DEFAULT_TOLERANCE",
     "KNOWN_NOTIONS",
     "PERFORMANCE_METRICS",
     "Constraint",

@@ -17,10 +17,10 @@ from ._errors import (
     RoundNotFoundError,
     no_eligible_point_error,
 )
-from ._metric_names import PERFORMANCE_METRICS
+from ._metric_names import format_number
 from ._points import Point, PointsT, objective_matrix, trivial_mask
 from ._preference import check_weights, knee, select_by_weights
-from ._selection_rule import KNEE_PERFORMANCE, SelectionRule, list_weights
+from ._selection_rule import SelectionRule, list_weights
 
 __all__ = ["Selection", "mark_selected", "select"]
 
@@ -88,8 +88,7 @@ def _select_on_front(
     trivial: BoolArray,
 ) -> tuple[int, str]:
     """Position (in round order) and reason for a ``knee`` or ``weights`` rule."""
-    performance = KNEE_PERFORMANCE if rule.kind == "knee" else PERFORMANCE_METRICS
-    F, names = objective_matrix(points, notions, split=split, performance=performance)
+    F, names = objective_matrix(points, notions, split=split)
     nan = np.asarray(np.isnan(F).any(axis=1), dtype=bool)
     eligible = ~trivial & ~nan & np.isfinite(F).all(axis=1)
     if not eligible.any():
@@ -110,6 +109,39 @@ def _select_on_front(
     if found is None:  # pragma: no cover - eligible rows always give a front
         raise no_eligible_point_error(len(points), trivial, nan, f"{split} {', '.join(names)}")
     return found, f"round {int(rounds[found])} {what} ({n_front} points)"
+
+
+def _select_fairest(
+    points: Sequence[Point],
+    rule: SelectionRule,
+    notions: Sequence[str],
+    split: str,
+    rounds: IntArray,
+    trivial: BoolArray,
+) -> tuple[int, str]:
+    """Position (in round order) and reason for a ``fairest`` rule: the best balanced
+    accuracy among the points whose violation (the largest over ``notions``, worst
+    attribute) is within ``rule.tolerance`` of the lowest."""
+    F, names = objective_matrix(points, notions, split=split)  # 1-acc, 1-bacc, notions
+    nan = np.asarray(np.isnan(F).any(axis=1), dtype=bool)
+    eligible = ~trivial & ~nan & np.isfinite(F).all(axis=1)
+    if not eligible.any():
+        raise no_eligible_point_error(len(points), trivial, nan, f"{split} {', '.join(names)}")
+    violation = F[:, 2:].max(axis=1)
+    lowest = float(violation[eligible].min())
+    near = np.flatnonzero(eligible & (violation <= lowest + rule.tolerance + 1e-12))
+    # best balanced accuracy; ties: lower violation, then accuracy, then the earliest
+    # round -- so the choice is never dominated on the front's objectives
+    order = np.lexsort((near, F[near, 0], F[near, 2:].sum(axis=1), violation[near], F[near, 1]))
+    pos = int(near[order[0]])
+    what = names[2] if len(names) == 3 else f"largest of {', '.join(names[2:])}"
+    reason = (
+        f"round {int(rounds[pos])} has the best {split} balanced accuracy "
+        f"({format_number(1 - float(F[pos, 1]))}) among the {near.size} points whose {what} "
+        f"is within {format_number(rule.tolerance)} of the lowest ({format_number(lowest)}); "
+        f"its {what} is {format_number(float(violation[pos]))}"
+    )
+    return pos, reason
 
 
 def select(
@@ -152,6 +184,8 @@ def select(
                 reason=reason,
                 fallback=True,
             )
+    elif rule.kind == "fairest":
+        pos, reason = _select_fairest(pts, rule, notions, split, rounds, trivial)
     else:
         pos, reason = _select_on_front(pts, rule, notions, split, rounds, trivial)
     return Selection(index=int(order[pos]), round=int(rounds[pos]), rule=rule, reason=reason)

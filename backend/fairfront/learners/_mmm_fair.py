@@ -39,7 +39,8 @@ class MMMFairClassifier(FairBoostingClassifier):
     - else ``weights`` over [1 - accuracy, 1 - balanced accuracy, each notion's
       violation]: weighted
       Chebyshev distance to the ideal point of the front;
-    - else the knee of the front.
+    - else the default choice (``SelectionRule.default()``): the best validation
+      balanced accuracy among rounds within 0.02 of the lowest violation.
 
     Trivial rounds (one class for almost every row) and rounds with undefined figures
     are never chosen. The base learner is any scikit-learn tree (default depth 2).
@@ -146,7 +147,7 @@ class MMMFairClassifier(FairBoostingClassifier):
                     f"({', '.join(self._notion_list())})"
                 )
             return SelectionRule(kind="weights", weights=weights)
-        return SelectionRule(kind="knee")
+        return SelectionRule.default()
 
     def _choose_round(self, metrics: ManyModelsMetrics) -> tuple[int, str]:
         notions = self._notion_list()

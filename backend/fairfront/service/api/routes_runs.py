@@ -150,7 +150,7 @@ def select_point(run_id: str, body: SelectRequest, runs: RunsDep) -> dict:
         elif body.weights is not None or body.kind == "weights":
             rule = SelectionRule(kind="weights", weights=tuple(body.weights or ()))
         else:
-            rule = SelectionRule(kind="knee")
+            rule = SelectionRule(kind="knee") if body.kind == "knee" else SelectionRule.default()
     except ValueError as error:
         raise InvalidRequestError(str(error), field="rule") from error
     return runs.select(run_id, rule)
