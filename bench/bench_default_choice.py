@@ -1,7 +1,7 @@
 """Which point should a run choose when the user gives no constraint?
 
 For Adult, COMPAS, German and Bank (built-in protected attributes) and seeds 0..4, one
-MMM-Fair run each (``fairfront.training.train``, notions eo, ``--rounds`` rounds,
+MMM-Fair run each (``fairfront.runs.train``, notions eo, ``--rounds`` rounds,
 default parameters); then several rules choose a point of the same run from its
 validation figures only, and we report the chosen point's **test** balanced accuracy
 and worst equalized-odds gap (Fairlearn's convention, max over attributes):
@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from fairfront.fronts import SelectionRule, knee, objective_matrix, select
-from fairfront.training import RunSpec, train
+from fairfront.runs import RunSpec, train
 
 Points = list[dict[str, Any]]
 

@@ -17,7 +17,7 @@ the true gap (two-sided; and the upper end alone, which confidence constraints r
 Group sizes 20 to 20,000; two groups, and four groups of mixed sizes.
 
 Transfer (``--transfer``): on Adult and COMPAS, seeds 0..4, one MMM-Fair run each
-(``fairfront.training.train``, notions eo, ``--rounds`` rounds, the default choice):
+(``fairfront.runs.train``, notions eo, ``--rounds`` rounds, the default choice):
 the chosen point's test eo per attribute with its 95% interval, and whether the
 validation interval (what the choice saw) holds the test value. The validation
 interval is for the true gap, not for another sample's estimate, and the point was
@@ -51,7 +51,7 @@ from fairfront.metrics import (
     evaluate_many,
     notion_interval,
 )
-from fairfront.training import RunSpec, train
+from fairfront.runs import RunSpec, train
 
 COVERAGE_NOTIONS = {"eop": "tpr", "fpr": "fpr", "dp": "selection_rate"}
 
