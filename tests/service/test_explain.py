@@ -295,7 +295,7 @@ def test_groups_too_small_to_judge_are_flagged_by_their_intervals(
         ds.y_test[:150],
         run.learner.predict(X_test),
         sensitive_features=ds.sensitive_test.iloc[:150],
-        notions=run.notions,
+        notions=run.front.notions,
     )
     facts = build_fact_sheet(**{**parts, "by_group": by_group_from_report(report)})
     wide = [s for s in facts.small_groups if s.wide_rates]
