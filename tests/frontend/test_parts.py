@@ -203,3 +203,40 @@ def test_the_chosen_points_task_rows_hold_each_tasks_figures_and_gains() -> None
     assert t1["balanced accuracy"] == 0.74 and t1["split"] == "test"
     assert t1["knowledge gain"] == pytest.approx((0.74 + 0.05) - (0.72 + 0.05))
     assert "discrimination gain (eo_sum)" not in t1  # the blocks carry no eo_sum here
+
+
+def test_front_figure_greys_out_gaps_wider_than_their_interval_and_draws_bars() -> None:
+    """Rounds 1 and 4 carry intervals wider than their eo: greyed out; round 2's is
+    narrower: kept blue. Error bars only on demand, from the stored ends."""
+    front = {**FRONT, "points": [dict(p) for p in FRONT["points"]]}
+    ends = {1: [0.0, 0.09], 2: [0.04, 0.07], 4: [0.01, 0.2]}
+    for p in front["points"]:
+        if p["round"] in ends:
+            p["validation"] = {
+                **p["validation"],
+                "eo": {
+                    **p["validation"]["eo"],
+                    "ci": {"level": 0.95, "value": ends[p["round"]], "by_attribute": {}},
+                },
+            }
+    plain = traces(charts.front_figure(front, x="eo", y="balanced_accuracy"))
+    colours = dict(
+        zip(
+            [c[0] for c in plain["on the front"].customdata],
+            plain["on the front"].marker.color,
+            strict=True,
+        )
+    )
+    assert colours[1] == charts.UNCERTAIN_COLOR and colours[2] == charts.FRONT_COLOR
+    assert colours[3] == charts.FRONT_COLOR  # no interval stored: left as it is
+    assert list(plain["dominated"].marker.color) == [charts.UNCERTAIN_COLOR]
+    assert plain["on the front"].error_x.array is None
+    bars = traces(charts.front_figure(front, x="eo", y="balanced_accuracy", error_bars=True))
+    error = bars["on the front"].error_x
+    assert list(error.array) == pytest.approx([0.07, 0.02, 0.0])
+    assert list(error.arrayminus) == pytest.approx([0.02, 0.01, 0.0])
+    assert charts.metric_interval(front["points"][0]["validation"], "eo") == (0.0, 0.09)
+    assert charts.metric_interval(front["points"][0]["validation"], "eo:sex") is None
+    # a front without intervals draws as before
+    before = traces(charts.front_figure(FRONT, x="eo", y="balanced_accuracy", error_bars=True))
+    assert before["on the front"].marker.color == charts.FRONT_COLOR

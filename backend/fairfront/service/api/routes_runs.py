@@ -154,13 +154,15 @@ def select_point(run_id: str, body: SelectRequest, runs: RunsDep) -> dict:
         elif body.constraints or body.kind == "constraints":
             rule = SelectionRule(
                 kind="constraints",
-                constraints=tuple(Constraint.parse(c) for c in body.constraints),
+                constraints=tuple(
+                    Constraint.parse(c).with_confidence(body.confidence) for c in body.constraints
+                ),
                 maximize=body.maximize,
             )
         elif body.weights is not None or body.kind == "weights":
             rule = SelectionRule(kind="weights", weights=tuple(body.weights or ()))
         else:
-            rule = SelectionRule(kind="knee")
+            rule = SelectionRule(kind="knee") if body.kind == "knee" else SelectionRule.default()
     except ValueError as error:
         raise InvalidRequestError(str(error), field="rule") from error
     return runs.select(run_id, rule)

@@ -132,6 +132,8 @@ class SelectRequest(BaseModel):
     constraints: list[str] = Field(default_factory=list, max_length=10)
     weights: list[float] | None = Field(default=None, max_length=9)
     maximize: str = Field(default="balanced_accuracy", max_length=40)
+    confidence: float | None = Field(default=None, ge=0.5, lt=1.0)
+    """Fairness constraints must hold with this confidence (eo<=0.05@95% for each)."""
 
 
 class SelectResponse(BaseModel):
