@@ -31,7 +31,7 @@ from fairfront.datasets._dataset import (
     MIN_ROWS,
     _check_target,
     _encode_protected,
-    _split,
+    split_rows,
     missing_column_error,
     resolve_protected,
 )
@@ -261,8 +261,8 @@ def build_multitask(
     else:
         size = DEFAULT_TEST_SIZE if test_size is None else test_size
         labels = Y_all @ (2 ** np.arange(len(tasks)))
-        train_pos, test_pos = _split(
-            len(full), labels, sensitive_all[attributes[0].column], size, random_state
+        train_pos, test_pos = split_rows(
+            labels, sensitive_all[attributes[0].column], size, random_state
         )
 
     def take(rows: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
