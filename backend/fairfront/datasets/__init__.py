@@ -17,7 +17,13 @@ from fairfront.datasets._builtin import (
     load_builtin,
 )
 from fairfront.datasets._csv import CSVFormat, dataset_name, load_csv, read_csv
-from fairfront.datasets._dataset import DEFAULT_TEST_SIZE, MIN_CLASS_ROWS, MIN_ROWS, Dataset
+from fairfront.datasets._dataset import (
+    DEFAULT_TEST_SIZE,
+    MIN_CLASS_ROWS,
+    MIN_ROWS,
+    Dataset,
+    build_dataset,
+)
 from fairfront.datasets._multitask import (
     MULTITASK_VIEWS,
     MultiTaskDataset,
@@ -25,6 +31,7 @@ from fairfront.datasets._multitask import (
     load_multitask,
 )
 from fairfront.datasets._preprocess import make_preprocessor, prepare_for_onnx
+from fairfront.datasets._profile import DatasetProfile, group_floor, profile_csv, profile_frame
 from fairfront.datasets._target import TargetRule, infer_positive, label_text
 from fairfront.datasets.errors import (
     ConstantProtectedError,
@@ -52,11 +59,13 @@ __all__ = [
     "MIN_CLASS_ROWS",
     "MIN_ROWS",
     "MULTITASK_VIEWS",
+    "build_dataset",
     "CSVFormat",
     "CSVLimitError",
     "CSVReadError",
     "ConstantProtectedError",
     "Dataset",
+    "DatasetProfile",
     "DatasetError",
     "InvalidOptionError",
     "MissingColumnError",
@@ -75,6 +84,7 @@ __all__ = [
     "UnknownPositiveClassError",
     "UnknownValueError",
     "default_protected",
+    "group_floor",
     "infer_positive",
     "label_text",
     "list_datasets",
@@ -84,6 +94,8 @@ __all__ = [
     "read_csv",
     "make_preprocessor",
     "prepare_for_onnx",
+    "profile_csv",
+    "profile_frame",
 ]
 
 
@@ -127,9 +139,11 @@ def load_dataset(
         )
     path = Path(name_or_path)
     if not path.is_file():
-        shown = str(name_or_path) if isinstance(name_or_path, str) and "/" not in str(
-            name_or_path
-        ) else path.name
+        shown = (
+            str(name_or_path)
+            if isinstance(name_or_path, str) and "/" not in str(name_or_path)
+            else path.name
+        )
         raise UnknownDatasetError(
             f"{shown!r} is neither a built-in dataset "
             f"({', '.join(list_datasets())}) nor an existing file"

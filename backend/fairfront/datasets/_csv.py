@@ -23,6 +23,7 @@ value parses as a number, so ``1``, ``1.0`` and ``"1"`` are the same number.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import gzip
 import io
@@ -241,10 +242,8 @@ def sniff_dialect(text: str) -> tuple[str, str, bool, tuple[str, ...]]:
         else:
             delimiter = ","
     header = True
-    try:
+    with contextlib.suppress(csv.Error):
         header = bool(sniffer.has_header(sample)) if len(lines) > 1 else True
-    except csv.Error:
-        pass
     if not header:
         notes.append("the first row looks like data; it is read as the column names")
     return delimiter, quotechar, header, tuple(notes)
@@ -262,9 +261,7 @@ def _as_numbers(present: pd.Series, decimal_comma_allowed: bool) -> tuple[pd.Ser
             return numbers, False
     if decimal_comma_allowed and sample.str.fullmatch(_DECIMAL_COMMA).all():
         texts = present.astype(str)
-        if texts.str.contains(",", regex=False).any() and texts.str.fullmatch(
-            _DECIMAL_COMMA
-        ).all():
+        if texts.str.contains(",", regex=False).any() and texts.str.fullmatch(_DECIMAL_COMMA).all():
             return pd.to_numeric(texts.str.replace(",", ".", regex=False)), True
     return None, False
 

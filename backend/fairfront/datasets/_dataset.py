@@ -357,9 +357,7 @@ def build_dataset(
         for column in leakage_columns(candidates, y_all, skip=skip):
             flags[column].append("leakage")
         excluded = {
-            c: why
-            for c, why in excluded_columns(flags, keep).items()
-            if c not in protected_columns
+            c: why for c, why in excluded_columns(flags, keep).items() if c not in protected_columns
         }
         for column, why in excluded.items():
             message = (
@@ -459,4 +457,5 @@ def build_dataset(
 _FLAG_REASONS = {
     "identifier": "unique per row, or a row index",
     "leakage": "alone it predicts the target almost perfectly",
+    "mostly_missing": "more than half of its values are missing",
 }

@@ -28,11 +28,14 @@ __all__ = [
 
 Kind = Literal["numeric", "binary", "categorical", "text", "datetime", "empty"]
 
-FLAGS = ("identifier", "constant", "free_text", "leakage")
+FLAGS = ("identifier", "constant", "free_text", "leakage", "mostly_missing")
 """Flags a column may carry."""
 
-EXCLUDED_FLAGS = ("identifier", "leakage")
+EXCLUDED_FLAGS = ("identifier", "leakage", "mostly_missing")
 """Flags that leave a column out of the features unless it is kept."""
+
+MOSTLY_MISSING = 0.5
+"""Missing share above which a column is flagged ``mostly_missing``."""
 
 ID_TOKENS = frozenset({"id", "ids", "uuid", "guid", "index", "idx", "unnamed", "rowid", "key"})
 _INDEX_NAME = re.compile(r"unnamed:?\s*\d+|index|level_\d+", re.IGNORECASE)
@@ -111,7 +114,7 @@ def _is_identifier(name: str, series: pd.Series) -> bool:
 
 
 def column_flags(frame: pd.DataFrame) -> dict[str, list[str]]:
-    """Target-independent flags per column (identifier, constant, free_text)."""
+    """Target-independent flags per column (identifier, constant, free_text, mostly_missing)."""
     flags: dict[str, list[str]] = {}
     for column in frame.columns:
         series = frame[column]
@@ -125,6 +128,8 @@ def column_flags(frame: pd.DataFrame) -> dict[str, list[str]]:
             found.append("constant")
         if not _is_numeric(series) and _is_free_text(present, distinct):
             found.append("free_text")
+        if len(series) and float(series.isna().mean()) > MOSTLY_MISSING:
+            found.append("mostly_missing")
         flags[name] = found
     return flags
 

@@ -31,9 +31,9 @@ from fairfront.datasets._dataset import (
     MIN_ROWS,
     _check_target,
     _encode_protected,
-    split_rows,
     missing_column_error,
     resolve_protected,
+    split_rows,
 )
 from fairfront.datasets._preprocess import (
     as_categorical,
