@@ -71,6 +71,10 @@ class RunSpec:
     positive: str | None = None
     protected: list[str] | None = None
     drop: list[str] = field(default_factory=list)
+    keep: list[str] = field(default_factory=list)
+    """Flagged columns (identifier, leakage) used as features after all."""
+    target_rule: str | None = None
+    """Binarises a numeric or multi-class target: ``"G3 >= 10"``, ``"score > median"``."""
     learner: str = "mmm_fair"
     notions: list[str] = field(default_factory=lambda: ["eo"])
     rounds: int = 300
@@ -192,6 +196,8 @@ def train(
             positive=spec.positive,
             protected=spec.protected,
             drop=spec.drop,
+            keep=spec.keep,
+            target_rule=spec.target_rule,
             test_size=spec.test_size,
             random_state=spec.random_state,
         )
@@ -347,6 +353,9 @@ def write_run(run: TrainedRun, out: Path) -> None:
                         "test": 0 if run.dataset.X_test is None else len(run.dataset.X_test),
                     },
                     "warnings": run.dataset.warnings,
+                    "target_rule": run.dataset.target_rule,
+                    "excluded": run.dataset.excluded,
+                    "kept": run.dataset.kept,
                 },
                 "learner": {
                     "name": run.spec.learner,

@@ -279,7 +279,7 @@ def _typed_columns(
         is_missing = text.isin(tokens)
         if is_missing.any():
             found.update(str(v) for v in pd.unique(text[is_missing].dropna()))
-        text = text.where(~is_missing, np.nan)
+        text = text.mask(is_missing)
         present = text[~is_missing]
         if present.empty:
             out[column] = pd.Series(np.nan, index=frame.index, dtype=float)

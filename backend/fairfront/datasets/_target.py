@@ -63,10 +63,7 @@ def match_label(given: object, values: list[str]) -> str | None:
     if text in values:
         return text
     normal = label_text(text)
-    if normal in values:
-        return normal
-    lowered = [v for v in values if v.lower() == text.lower()]
-    return lowered[0] if len(lowered) == 1 else None
+    return normal if normal in values else None
 
 
 _POSITIVE_WORDS = (
