@@ -356,9 +356,17 @@ def build_dataset(
         skip = protected_columns | {c for c, f in flags.items() if "identifier" in f}
         for column in leakage_columns(candidates, y_all, skip=skip):
             flags[column].append("leakage")
-        excluded = {
-            c: why for c, why in excluded_columns(flags, keep).items() if c not in protected_columns
+        flagged = {
+            c: why for c, why in excluded_columns(flags).items() if c not in protected_columns
         }
+        excluded = {c: why for c, why in flagged.items() if c not in keep}
+        for column in keep:
+            if column in flagged:
+                warnings.append(
+                    f"column {column!r} is flagged as {flagged[column]} "
+                    f"({_FLAG_REASONS[flagged[column].split(' and ')[0]]}); it is kept as a "
+                    "feature as asked"
+                )
         for column, why in excluded.items():
             message = (
                 f"column {column!r} is left out of the features: flagged as {why} "
