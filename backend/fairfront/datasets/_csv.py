@@ -3,8 +3,8 @@
 What a file looks like is detected, never assumed, and reported as a :class:`CSVFormat`:
 
 * encoding: a byte-order mark (UTF-8, UTF-16) wins; UTF-16 without one is recognised
-  by its zero bytes; otherwise strict UTF-8, then Windows-1252, then Latin-1 (which
-  decodes any bytes, so it is the last resort);
+  by its zero bytes; otherwise strict UTF-8, else Latin-1 (Windows-1252 when the
+  bytes 0x80-0x9F occur, where the two differ);
 * delimiter and quote character: Python's :class:`csv.Sniffer` (standard library,
   maintained with CPython) among ``, ; TAB |``, checked against the rows: the
   delimiter must give the same number of fields on (almost) every sampled line, or
@@ -55,10 +55,10 @@ __all__ = [
 ]
 
 MISSING_TOKENS = (
-    "", "?", "NA", "N/A", "n/a", "na", "NaN", "nan", "NAN", "null", "NULL", "Null",
-    "None", "none", "#N/A", "<NA>",
+    "", "?", "NA", "N/A", "n/a", "NaN", "nan", "NAN", "null", "NULL", "Null", "#N/A", "<NA>",
 )  # fmt: skip
-"""Cell texts (after stripping whitespace) read as missing."""
+"""Cell texts (after stripping whitespace) read as missing. "None" and "none" are not:
+they are often a real answer (religion: none)."""
 
 MISSING_MARKERS = MISSING_TOKENS
 """Former name of :data:`MISSING_TOKENS`."""
@@ -153,10 +153,13 @@ def decode_bytes(data: bytes, label: str) -> tuple[str, str, bool]:
         return data.decode("utf-8"), "utf-8", False
     except UnicodeDecodeError:
         pass
-    try:
-        text, encoding = data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
+    if not any(0x80 <= b <= 0x9F for b in data):  # Latin-1 and Windows-1252 agree
         text, encoding = data.decode("latin-1"), "latin-1"
+    else:
+        try:
+            text, encoding = data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            text, encoding = data.decode("latin-1"), "latin-1"
     logger.info("%s is not UTF-8; read as %s", label, encoding)
     return text, encoding, False
 

@@ -645,6 +645,20 @@ def profile_frame(
                     warnings[attribute.column] = _group_warnings(
                         attribute.column, sizes[attribute.column], floor
                     )
+            if not fixed:  # regroup the others on the split the default set-up makes
+                for i, attribute in enumerate(candidates):
+                    column = attribute.column
+                    if attribute in defaults or not warnings.get(column) or column not in groups:
+                        continue
+                    spec, _, notes_for = _suggest_attribute(
+                        column, rows.loc[in_train, column], meanings[column][0], floor
+                    )
+                    regrouped = ProtectedAttribute.parse(spec)
+                    groups[column] = regrouped.encode(rows[column])
+                    candidates[i] = regrouped
+                    how[column] = notes_for
+                    sizes[column] = _sizes(groups[column], in_train)
+                    warnings[column] = _group_warnings(column, sizes[column], floor)
             try:
                 data = build_dataset(
                     frame,

@@ -186,6 +186,10 @@ class TargetRule:
                 f"{', '.join(RULE_OPS)} ({_EXAMPLES})"
             )
         column, op, raw = match["column"], match["op"], match["value"]
+        if column[0] in "<>=!" or column[-1] in "<>=!":
+            raise TargetRuleError(
+                f"target rule {text!r} names no column before its comparison ({_EXAMPLES})"
+            )
         op = "==" if op == "=" else op
         if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
             value: float | str = raw[1:-1]
