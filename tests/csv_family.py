@@ -129,7 +129,9 @@ def _compas_latin1() -> CSVCase:
     frame = raw_frame("compas").copy()
     frame["two_year_recid"] = frame["two_year_recid"].astype(float)
     rng = np.random.default_rng(3)
-    frame.insert(4, "court", rng.choice(["Fort Lauderdale", "Pompano Beach", "Délégation"], len(frame)))
+    frame.insert(
+        4, "court", rng.choice(["Fort Lauderdale", "Pompano Beach", "Délégation"], len(frame))
+    )
     text = _text(frame, index=True, float_format="%.1f")
     return CSVCase(
         name="compas_latin1.csv",
@@ -170,7 +172,9 @@ def _bank_bom_id() -> CSVCase:
 
 def _bank_leaky_quoted() -> CSVCase:
     frame = _sample("bank", 3000, 5).rename(columns={"Probability": "subscribed"})
-    frame["job"] = frame["job"].replace({"admin.": "admin., office", "services": "services, retail"})
+    frame["job"] = frame["job"].replace(
+        {"admin.": "admin., office", "services": "services, retail"}
+    )
     frame["education"] = frame["education"].replace({"unknown": np.nan})
     rng = np.random.default_rng(6)
     outcome = np.where(frame["subscribed"] == "yes", "accepted offer", "declined offer")

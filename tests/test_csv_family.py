@@ -7,18 +7,14 @@ dataset :func:`load_dataset` builds for that set-up.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from csv_family import CSVCase, family
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from csv_family import CSVCase, family  # noqa: E402
-
-from fairfront.datasets import (  # noqa: E402
+from fairfront.datasets import (
     InvalidOptionError,
     TargetRule,
     TargetRuleError,
@@ -29,7 +25,7 @@ from fairfront.datasets import (  # noqa: E402
     profile_csv,
     read_csv,
 )
-from fairfront.datasets import infer_positive as infer  # noqa: E402
+from fairfront.datasets import infer_positive as infer
 
 CASES = {case.name: case for case in family()}
 
@@ -63,7 +59,9 @@ def test_reader_detects_the_format_and_reads_the_values_back(case: CSVCase, fold
             np.testing.assert_allclose(got.to_numpy(float), want.to_numpy(float), rtol=1e-9)
         else:
             present = want.notna().to_numpy()
-            assert (got[present].astype(str).to_numpy() == want[present].astype(str).to_numpy()).all()
+            assert (
+                got[present].astype(str).to_numpy() == want[present].astype(str).to_numpy()
+            ).all()
 
 
 def test_profile_reaches_the_set_up_a_person_would(case: CSVCase, folder: Path) -> None:
@@ -168,7 +166,12 @@ def test_target_rule_parse(text: str, column: str, op: str, value: object) -> No
 
 @pytest.mark.parametrize(
     ("text", "match"),
-    [("", "reads"), ("G3 10", "no comparison"), ("G3 >= A", "needs a number"), (">= 3", "names no column")],
+    [
+        ("", "reads"),
+        ("G3 10", "no comparison"),
+        ("G3 >= A", "needs a number"),
+        (">= 3", "names no column"),
+    ],
 )
 def test_target_rule_errors(text: str, match: str) -> None:
     with pytest.raises(TargetRuleError, match=match):

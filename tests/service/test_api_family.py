@@ -6,18 +6,14 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from csv_family import CSVCase, family
 
 from .conftest import LiveServer, module_server, read_events
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from csv_family import CSVCase, family  # noqa: E402
 
 CASES = {case.name: case for case in family()}
 ROUNDS = 30
