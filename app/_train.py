@@ -88,6 +88,8 @@ def train_command(args: argparse.Namespace) -> int:
         positive=args.positive,
         protected=args.protected,
         drop=args.drop or [],
+        keep=args.keep or [],
+        target_rule=args.target_rule,
         learner=args.learner,
         notions=args.notions,
         rounds=args.rounds,
