@@ -43,6 +43,7 @@ def set_up(case: CSVCase, upload: dict[str, Any], live: LiveServer) -> dict[str,
         profile = live.client.get(
             f"/api/datasets/{upload['id']}", params={"target_rule": case.target_rule}
         ).json()["profile"]
+    upload["setup_profile"] = profile
     return {
         "dataset": upload["id"],
         "target": None if case.target_rule else profile["target"],
@@ -79,7 +80,7 @@ def test_upload_set_up_and_train(
         "file": case.name,
         "target": case.target_rule or f"{body['target']} (positive {body['positive']!r})",
         "protected": body["protected"],
-        "excluded": [e["column"] for e in upload["profile"]["excluded"]],
+        "excluded": [e["column"] for e in upload["setup_profile"]["excluded"]],
         "csv": {k: upload["profile"]["csv"][k] for k in ("delimiter_name", "encoding", "decimal")},
         "round": selected["round"],
         "test_balanced_accuracy": test["balanced_accuracy"],

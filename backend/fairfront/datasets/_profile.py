@@ -689,7 +689,7 @@ def profile_frame(
             {
                 "column": attribute.column,
                 "reason": reasons.get(attribute.column, ""),
-                "spec": _spec_text(attribute),
+                "spec": attribute.column if fixed else _spec_text(attribute),
                 "default": attribute.column in default_columns,
                 "bins": None
                 if attribute.edges is None
