@@ -31,7 +31,13 @@ from fairfront.datasets._multitask import (
     load_multitask,
 )
 from fairfront.datasets._preprocess import make_preprocessor, prepare_for_onnx
-from fairfront.datasets._profile import DatasetProfile, group_floor, profile_csv, profile_frame
+from fairfront.datasets._profile import (
+    DatasetProfile,
+    column_profiles,
+    group_floor,
+    profile_csv,
+    profile_frame,
+)
 from fairfront.datasets._target import TargetRule, infer_positive, label_text
 from fairfront.datasets.errors import (
     ConstantProtectedError,
@@ -83,6 +89,7 @@ __all__ = [
     "UnknownDatasetError",
     "UnknownPositiveClassError",
     "UnknownValueError",
+    "column_profiles",
     "default_protected",
     "group_floor",
     "infer_positive",

@@ -51,6 +51,7 @@ __all__ = [
     "TARGET_WORDS",
     "VALIDATION_SHARE",
     "DatasetProfile",
+    "column_profiles",
     "group_floor",
     "profile_csv",
     "profile_frame",
@@ -239,6 +240,13 @@ def _column_entry(name: str, series: pd.Series, flags: list[str]) -> dict[str, A
         entry["values"] = [str(v) for v in counts.index]
         entry["counts"] = {str(k): int(v) for k, v in counts.items()}
     return entry
+
+
+def column_profiles(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Each column's kind, missing share, distinct count, values (when few) and
+    target-independent flags: the cheap part of a profile."""
+    flags = column_flags(frame)
+    return [_column_entry(str(c), frame[c], flags[str(c)]) for c in frame.columns]
 
 
 def _target_suggestions(

@@ -200,6 +200,47 @@ def check_run_request(
                 )
 
 
+def _check_builtin_request(
+    name: str,
+    target: str | None,
+    positive: str | None,
+    protected: Sequence[str] | None,
+    target_rule: str | None,
+) -> None:
+    """What can be checked on a built-in without reading it: its fixed target, a rule
+    about that target, no protected attribute that is the target."""
+    fixed = builtin_info(name).target
+    if target is not None and target != fixed:
+        raise InvalidRequestError(
+            f"built-in dataset {name!r} has target {fixed!r}, not {target!r}", field="target"
+        )
+    if target_rule is not None:
+        try:
+            rule = TargetRule.parse(target_rule)
+        except DatasetError as error:
+            raise InvalidRequestError(str(error), field="target_rule") from error
+        if rule.column != fixed:
+            raise InvalidRequestError(
+                f"target rule {rule.text!r}: built-in dataset {name!r} predicts {fixed!r}",
+                field="target_rule",
+            )
+        if positive is not None:
+            raise InvalidRequestError(
+                f"the target rule {rule.text!r} defines the positive class; leave positive "
+                f"unset (got {positive!r})",
+                field="positive",
+            )
+    for text in protected or []:
+        if _protected_column(text) == fixed:
+            raise InvalidRequestError(
+                f"column {fixed!r} is the target; it cannot also be protected", field="protected"
+            )
+        try:
+            ProtectedAttribute.parse(text)
+        except GroupingError as error:
+            raise InvalidRequestError(str(error), field="protected") from error
+
+
 def _error_field(error: DatasetError, *, rule: bool, protected: Sequence[str]) -> str:
     """Which request field a core loading error is about."""
     name = type(error).__name__
@@ -320,6 +361,9 @@ class DatasetsService:
         ``MIN_CLASS_TRAIN_ROWS`` rows in the training split.
         """
         builtin = dataset_id in list_datasets()
+        if builtin:  # no data is read on the request path: the run checks the columns
+            _check_builtin_request(dataset_id, target, positive, protected, target_rule)
+            return
         profile = self.get(dataset_id)["profile"]
         check_run_request(
             profile,
@@ -331,9 +375,7 @@ class DatasetsService:
             keep=keep,
             builtin=builtin,
         )
-        if builtin and target_rule is None:
-            return
-        if not builtin and not protected:
+        if not protected:
             raise InvalidRequestError(
                 "name at least one protected attribute for an uploaded dataset",
                 field="protected",
