@@ -15,6 +15,7 @@ import pytest
 from csv_family import CSVCase, family
 
 from fairfront.datasets import (
+    CSVReadError,
     InvalidOptionError,
     TargetRule,
     TargetRuleError,
@@ -229,3 +230,22 @@ def test_kept_columns_come_back(folder: Path) -> None:
     data = load_dataset(path, target="y", positive="yes", protected=["marital"], keep=["ID"])
     assert "ID" in data.X.columns and data.excluded == {} and data.kept == ["ID"]
     assert any("'ID' is flagged as identifier" in w for w in data.warnings)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"k\x90HM$\xcd\x84\rB",  # a lone carriage return in an unquoted field
+        b'a,b\n"x,1\n',  # a quote never closed
+        b"\xff\xfe\x00",  # a UTF-16 byte-order mark and half a character
+    ],
+)
+def test_garbage_is_a_read_error_or_a_frame(content: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "junk.csv"
+    path.write_bytes(content)
+    try:
+        frame, _ = read_csv(path)
+    except CSVReadError as error:
+        assert "'junk.csv'" in str(error)
+    else:
+        assert isinstance(frame, pd.DataFrame)

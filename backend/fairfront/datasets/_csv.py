@@ -335,7 +335,13 @@ def read_csv(
     if not text.strip():
         raise CSVReadError(f"the file {label!r} is empty")
     delimiter, quotechar, header, notes = sniff_dialect(text)
-    first = next(csv.reader(io.StringIO(text), delimiter=delimiter, quotechar=quotechar), [])
+    try:
+        first = next(
+            csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar),
+            [],
+        )
+    except csv.Error as exc:
+        raise CSVReadError(f"the file {label!r} is not a readable CSV: {exc}") from exc
     if max_columns is not None and len(first) > max_columns:
         raise CSVLimitError(
             f"the file {label!r} has {len(first)} columns; the limit is {max_columns}",

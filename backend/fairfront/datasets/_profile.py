@@ -512,8 +512,20 @@ def profile_frame(
         top = suggestions[0]
         target = top["column"]
         if not top["binary"]:
-            rule = TargetRule.parse(top["rule"])
-            notes.append(f"the target {target!r} is not binary; the set-up assumes {rule.text!r}")
+            kind = next(e["kind"] for e in entries if e["name"] == target)
+            values = top.get("values") or []
+            try:
+                rule = (
+                    TargetRule(target, ">=", "median")
+                    if kind == "numeric"
+                    else TargetRule(target, "==", str(values[0]))
+                )
+            except (DatasetError, IndexError):
+                rule = None
+            if rule is not None:
+                notes.append(
+                    f"the target {target!r} is not binary; the set-up assumes {rule.text!r}"
+                )
     if target is not None and not any(s["column"] == target for s in suggestions):
         entry = next((e for e in entries if e["name"] == target), None)
         if entry is not None:

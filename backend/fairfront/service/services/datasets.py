@@ -24,8 +24,14 @@ from ...datasets import (
     MIN_ROWS,
     CSVLimitError,
     DatasetError,
+    PositiveClassRequiredError,
     ProtectedAttribute,
+    ProtectedAttributeError,
+    TargetNotBinaryError,
     TargetRule,
+    TargetRuleError,
+    TooFewRowsError,
+    UnknownPositiveClassError,
     builtin_info,
     default_protected,
     label_text,
@@ -243,19 +249,15 @@ def _check_builtin_request(
 
 def _error_field(error: DatasetError, *, rule: bool, protected: Sequence[str]) -> str:
     """Which request field a core loading error is about."""
-    name = type(error).__name__
-    if "Positive" in name:
+    if isinstance(error, PositiveClassRequiredError | UnknownPositiveClassError):
         return "positive"
-    if "TargetRule" in name or (rule and "TooFewRows" in name):
+    if isinstance(error, TargetRuleError) or (rule and isinstance(error, TooFewRowsError)):
         return "target_rule"
-    column = error.column
-    if (
-        "Protected" in name
-        or "UnknownValue" in name
-        or column in {_protected_column(p) for p in protected}
-    ):
+    if isinstance(error, ProtectedAttributeError) or error.column in {
+        _protected_column(p) for p in protected
+    }:
         return "protected"
-    if "TooFewRows" in name or "TargetNotBinary" in name:
+    if isinstance(error, TooFewRowsError | TargetNotBinaryError):
         return "target"
     return "dataset"
 
