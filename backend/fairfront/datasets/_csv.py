@@ -60,9 +60,6 @@ MISSING_TOKENS = (
 """Cell texts (after stripping whitespace) read as missing. "None" and "none" are not:
 they are often a real answer (religion: none)."""
 
-MISSING_MARKERS = MISSING_TOKENS
-"""Former name of :data:`MISSING_TOKENS`."""
-
 DELIMITERS = (",", ";", "\t", "|")
 """Delimiters the reader considers, in order of preference on a tie."""
 

@@ -404,14 +404,8 @@ def _suggest_attribute(
     return spec, None, notes
 
 
-def _group_sizes(data: Dataset, column: str) -> dict[str, dict[str, int]]:
+def _count_table(train: pd.Series, test: pd.Series) -> dict[str, dict[str, int]]:
     """Rows per group: training part, the validation rows held out of it, test split."""
-    train = data.sensitive[column].value_counts()
-    test = (
-        data.sensitive_test[column].value_counts()
-        if data.sensitive_test is not None
-        else pd.Series(dtype=int)
-    )
     labels = sorted(set(train.index) | set(test.index), key=lambda g: -int(train.get(g, 0)))
     return {
         str(label): {
@@ -421,20 +415,17 @@ def _group_sizes(data: Dataset, column: str) -> dict[str, dict[str, int]]:
         }
         for label in labels
     }
+
+
+def _group_sizes(data: Dataset, column: str) -> dict[str, dict[str, int]]:
+    """Group sizes of a built set-up."""
+    test = data.sensitive_test if data.sensitive_test is not None else data.sensitive.iloc[:0]
+    return _count_table(data.sensitive[column].value_counts(), test[column].value_counts())
 
 
 def _sizes(groups: pd.Series, in_train: np.ndarray) -> dict[str, dict[str, int]]:
-    train = groups[in_train].value_counts()
-    test = groups[~in_train].value_counts()
-    labels = sorted(set(train.index) | set(test.index), key=lambda g: -int(train.get(g, 0)))
-    return {
-        str(label): {
-            "train": int(train.get(label, 0)),
-            "validation": int(round(VALIDATION_SHARE * int(train.get(label, 0)))),
-            "test": int(test.get(label, 0)),
-        }
-        for label in labels
-    }
+    """Group sizes from each row's group and whether it is a training row."""
+    return _count_table(groups[in_train].value_counts(), groups[~in_train].value_counts())
 
 
 def _train_mask(
