@@ -143,7 +143,7 @@ def target_text(series: pd.Series) -> pd.Series:
     return text
 
 
-def _check_target(text: pd.Series, target: str, positive: str | None) -> tuple[str, str]:
+def check_target(text: pd.Series, target: str, positive: str | None) -> tuple[str, str]:
     counts = text.value_counts(dropna=True)
     values = [str(v) for v in counts.index]
     if len(values) != 2:
@@ -188,7 +188,7 @@ def _check_missing(frame: pd.DataFrame, target: str) -> None:
         )
 
 
-def _encode_protected(attribute: ProtectedAttribute, column: pd.Series) -> pd.Series:
+def encode_protected(attribute: ProtectedAttribute, column: pd.Series) -> pd.Series:
     present = {value_text(v) for v in pd.unique(column.dropna().to_numpy(dtype=object))}
     for value in attribute.member_values():
         if value not in present:
@@ -216,14 +216,13 @@ def _encode_protected(attribute: ProtectedAttribute, column: pd.Series) -> pd.Se
 
 
 def split_rows(
-    y: np.ndarray, strata: pd.Series, test_size: float, random_state: int
+    n: int, y: np.ndarray, strata: pd.Series, test_size: float, random_state: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return train and test row positions, stratified as finely as the counts allow.
 
     Stratified by label and ``strata`` (the first protected attribute's groups) when
     every combination has two rows, else by label alone, else not at all.
     """
-    n = len(y)
     positions = np.arange(n)
     combined = pd.Series(y.astype(str), index=strata.index) + "|" + strata.astype(str)
     n_test = int(np.ceil(test_size * n))
@@ -345,7 +344,7 @@ def build_dataset(
         rule_description = resolved.describe()
     else:
         text = target_text(full_labelled[target])
-        positive, negative = _check_target(text, target, positive)
+        positive, negative = check_target(text, target, positive)
         y_all = (text == positive).to_numpy().astype(np.int64)
 
     protected_columns = {a.column for a in attributes}
@@ -378,7 +377,7 @@ def build_dataset(
     full = full_labelled
     in_test = in_test[has_target]
     sensitive_all = pd.DataFrame(
-        {a.column: _encode_protected(a, full[a.column]) for a in attributes}, index=full.index
+        {a.column: encode_protected(a, full[a.column]) for a in attributes}, index=full.index
     )
 
     removed = {target, *drop, *excluded}
@@ -402,7 +401,7 @@ def build_dataset(
     else:
         size = DEFAULT_TEST_SIZE if test_size is None else test_size
         train_pos, test_pos = split_rows(
-            y_all, sensitive_all[attributes[0].column], size, random_state
+            len(full), y_all, sensitive_all[attributes[0].column], size, random_state
         )
 
     def take(positions: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:

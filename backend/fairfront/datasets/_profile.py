@@ -446,7 +446,7 @@ def _train_mask(
     if test_size == 0 or y is None or not attributes:
         return np.ones(n, dtype=bool)
     size = DEFAULT_TEST_SIZE if test_size is None else test_size
-    train, _ = split_rows(y, groups[attributes[0].column], size, random_state)
+    train, _ = split_rows(len(y), y, groups[attributes[0].column], size, random_state)
     mask = np.zeros(n, dtype=bool)
     mask[train] = True
     return mask
@@ -574,6 +574,7 @@ def profile_frame(
         train_rows = full.loc[labelled].reset_index(drop=True)
         if y is not None and test_frame is None and len(train_rows) >= 4:
             order, _ = split_rows(
+                len(y),
                 y,
                 pd.Series(np.zeros(len(y), dtype=int)),
                 DEFAULT_TEST_SIZE if test_size is None else test_size,

@@ -150,6 +150,25 @@ def _page() -> None:
         width="stretch",
         key="datasets-list",
     )
+    try:
+        vocabulary = client.vocabulary()
+    except APIError:
+        vocabulary = {}
+    views = [d for d in vocabulary.get("datasets", []) if d.get("tasks")]
+    if views:
+        st.markdown("**Multi-task views** (FairBranch, L2T-FMT, the plain multi-task network)")
+        st.dataframe(
+            [
+                {
+                    "name": d["name"],
+                    "tasks": ", ".join(d["tasks"]),
+                    "protected": ", ".join(d.get("protected") or []),
+                }
+                for d in views
+            ],
+            hide_index=True,
+            width="stretch",
+        )
     names = {str(item.get("name")): str(item.get("id")) for item in datasets}
     if not names:
         return
