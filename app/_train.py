@@ -95,6 +95,8 @@ def _spec(args: argparse.Namespace) -> RunSpec:
         positive=args.positive,
         protected=args.protected,
         drop=args.drop or [],
+        keep=args.keep or [],
+        target_rule=args.target_rule,
         learner=args.learner,
         notions=args.notions,
         rounds=args.rounds,

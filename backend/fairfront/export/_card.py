@@ -228,10 +228,14 @@ def card_markdown(card: Mapping[str, Any]) -> str:
         "",
         f"- ONNX file: `{model.get('file', 'model.onnx')}`, sha256 `{model['sha256']}` "
         f"({model['bytes']} bytes, opsets {model['opsets']})",
-        f"- exported {card['created']} from the run in `{card['run']['directory']}` "
-        f"(trained {card['run'].get('created')})",
+        f"- exported {card['created']} from a run trained {card['run'].get('created')}",
         f"- target `{target['column']}`: positive class {target['positive']!r}, negative "
         f"{target['negative']!r}; class order {target['classes']}",
+        *(
+            [f"- the label is binarised by the rule `{rule['text']}`: {rule['meaning']}"]
+            if (rule := target.get("binarised_by"))
+            else []
+        ),
         f"- {selection['note']}",
         "",
         "## Inputs",

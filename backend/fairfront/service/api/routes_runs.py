@@ -29,6 +29,7 @@ CONFLICT: Responses = {409: {"model": ErrorBody, "description": "the run's state
 FINAL_EVENTS = ("done", "error", "cancelled")
 EVENT_ID = re.compile(r"[0-9]{1,18}")
 POLL_SECONDS = 0.1
+CHECKED = {"target", "positive", "protected", "target_rule", "drop", "keep", "test_size"}
 
 
 @router.post("", status_code=202, response_model=RunPublic, responses={**INVALID, **NOT_FOUND})
@@ -39,6 +40,8 @@ def create_run(body: RunCreate, runs: RunsDep, datasets: DatasetsDep) -> dict:
     that is not binary or is protected, one task, a parameter the learner lacks) is a 422
     before any job starts."""
     data = datasets.path_for(body.dataset)
+    if not body.tasks:  # a single-task request, checked against the dataset's profile
+        datasets.check_run(body.dataset, **body.model_dump(include=CHECKED), seed=body.seed)
     for text in body.constraints:
         try:
             Constraint.parse(text)
@@ -51,6 +54,8 @@ def create_run(body: RunCreate, runs: RunsDep, datasets: DatasetsDep) -> dict:
         positive=body.positive,
         protected=body.protected,
         drop=list(body.drop),
+        keep=list(body.keep),
+        target_rule=body.target_rule,
         learner=body.learner,
         notions=list(body.notions),
         rounds=body.rounds,

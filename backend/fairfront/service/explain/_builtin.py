@@ -40,6 +40,12 @@ def outcome_words(facts: FactSheet) -> tuple[str, str, str]:
     known = _OUTCOMES.get((facts.dataset, facts.target, facts.positive))
     if known is not None:
         return known
+    if facts.target_rule:  # the positive class reads "G3 >= 10"
+        return (
+            f"whether {facts.positive}",
+            f"rows where {facts.positive} really holds",
+            "rows where it does not",
+        )
     return (
         f"whether {facts.target} is {facts.positive}",
         f"rows whose {facts.target} really is {facts.positive}",

@@ -258,6 +258,8 @@ class FactSheet(BaseModel):
     dataset: str
     target: str
     positive: str
+    target_rule: str | None = None
+    """The rule that binarised the target (``"G3 >= 10"``), when one did."""
     learner: str
     learner_label: str
     protected: list[ProtectedFacts]
@@ -461,6 +463,7 @@ def build_fact_sheet(
     baseline: Mapping[str, Any] | None,
     overall: Mapping[str, Any] | None = None,
     min_group_size: int = MIN_GROUP_SIZE,
+    target_rule: str | None = None,
 ) -> FactSheet:
     """The facts about one ``front.json`` point.
 
@@ -510,6 +513,7 @@ def build_fact_sheet(
         dataset=dataset,
         target=target,
         positive=positive,
+        target_rule=target_rule,
         learner=learner,
         learner_label=_LEARNER_LABELS.get(learner, learner),
         protected=_protected(protected),
