@@ -401,8 +401,12 @@ def test_cli_export_writes_onnx_and_card(adult_run: Run, tmp_path: Path,
     data = trained.dataset
     rows = data.X_test.iloc[:150]
     predicted = (trained.model.predict(rows) == trained.learner.classes_[1]).astype(int)
-    report = evaluate(data.y_test[:150], predicted,
-                      sensitive_features=data.sensitive_test.iloc[:150], notions=trained.front.notions)
+    report = evaluate(
+        data.y_test[:150],
+        predicted,
+        sensitive_features=data.sensitive_test.iloc[:150],
+        notions=trained.front.notions,
+    )
     small = {**card, "metrics": {**card["metrics"], "test_by_group": {
         "available": True, "n_rows": 150, "matches_front_json": True, **report.to_dict()}}}
     text = card_markdown(small)
