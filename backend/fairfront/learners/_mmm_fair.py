@@ -11,7 +11,6 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ..fronts import (
     Constraint,
     NoEligiblePointError,
-    NoFeasiblePointError,
     SelectionRule,
     select,
 )
@@ -34,11 +33,13 @@ class MMMFairClassifier(FairBoostingClassifier):
     the model predicts at ``selected_round_``, chosen by:
 
     - ``constraints`` (e.g. ``["eo<=0.05"]``): the best validation ``maximize`` metric
-      among rounds meeting them (falls back to the knee when none does, and says so);
+      among rounds meeting them (falls back to the round closest to meeting them when
+      none does, and says so);
     - else ``weights`` over [1 - accuracy, 1 - balanced accuracy, each notion's
       violation]: weighted
       Chebyshev distance to the ideal point of the front;
-    - else the knee of the front.
+    - else the default choice (``SelectionRule.default()``): the best validation
+      balanced accuracy among rounds within 0.02 of the lowest violation.
 
     Trivial rounds (one class for almost every row) and rounds with undefined figures
     are never chosen. The weak learner is a weighted tree of depth ``max_depth``
@@ -49,8 +50,9 @@ class MMMFairClassifier(FairBoostingClassifier):
     which was used); ``estimator`` replaces them with any scikit-learn classifier.
     On Adult (26,000 training rows) histogram trees reach the same best front (test
     balanced accuracy at eo <= 0.05) as exact trees within the spread between seeds,
-    but the knee they select is less fair on the test split (eo 0.078 against 0.055
-    over five seeds; see ``bench/README.md``), hence exact trees on small data.
+    but the knee of their front (measured when the knee was the default choice) is
+    less fair on the test split (eo 0.078 against 0.055 over five seeds; see
+    ``bench/README.md``), hence exact trees on small data.
     ``max_bins`` defaults to 4096, not LightGBM's 255: bins cost only in the split
     search (rows are counted once per node whatever their number), and on Adult with
     255 bins two of ten seeds had no front round with test eo <= 0.05, with 4096 none.
@@ -161,18 +163,14 @@ class MMMFairClassifier(FairBoostingClassifier):
                     f"({', '.join(self._notion_list())})"
                 )
             return SelectionRule(kind="weights", weights=weights)
-        return SelectionRule(kind="knee")
+        return SelectionRule.default()
 
     def _choose_round(self, metrics: ManyModelsMetrics) -> tuple[int, str]:
         notions = self._notion_list()
         points = self.points_
         rule = self.selection_rule()
         try:
-            chosen = select(points, rule, notions)
-        except NoFeasiblePointError as error:
-            self.selection_rule_ = SelectionRule(kind="knee")
-            chosen = select(points, self.selection_rule_, notions)
-            return chosen.round, f"{error}; fell back to the knee of the front: {chosen.reason}"
+            chosen = select(points, rule, notions, fallback=True)
         except NoEligiblePointError as error:
             self.selection_rule_ = rule
             return metrics.n_models, f"{error}; kept every round"
