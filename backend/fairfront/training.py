@@ -35,7 +35,13 @@ from sklearn.pipeline import Pipeline
 from . import __version__
 from .datasets import Dataset, load_dataset
 from .fronts import mark_selected
-from .learners import AdaFairClassifier, FairBoostingClassifier, MMMFairClassifier, RoundInfo
+from .learners import (
+    AdaFairClassifier,
+    FairBoostingClassifier,
+    FairGBMClassifier,
+    MMMFairClassifier,
+    RoundInfo,
+)
 from .metrics import NOTIONS, evaluate_many, get_notion
 
 __all__ = [
@@ -51,7 +57,7 @@ __all__ = [
     "write_run",
 ]
 
-LEARNERS = ("mmm_fair", "adafair")
+LEARNERS = ("mmm_fair", "adafair", "fair_gbm")
 FRONT_FILE, RUN_FILE, MODEL_FILE = "front.json", "run.json", "model.joblib"
 ADAFAIR_NOTIONS = ("eo", "dp", "eop")
 MAX_ROUNDS = 2000
@@ -89,7 +95,7 @@ class RunSpec:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
-def build_learner(spec: RunSpec) -> FairBoostingClassifier:
+def build_learner(spec: RunSpec) -> FairBoostingClassifier | FairGBMClassifier:
     """The unfitted estimator a spec asks for, with its parameters checked."""
     if spec.learner not in LEARNERS:
         raise ValueError(f"unknown learner {spec.learner!r}; choose from {', '.join(LEARNERS)}")
@@ -98,7 +104,10 @@ def build_learner(spec: RunSpec) -> FairBoostingClassifier:
     for notion in spec.notions:
         get_notion(notion)
     params = dict(spec.params)
-    learner_class = AdaFairClassifier if spec.learner == "adafair" else MMMFairClassifier
+    learner_class: type[Any] = {
+        "adafair": AdaFairClassifier,
+        "fair_gbm": FairGBMClassifier,
+    }.get(spec.learner, MMMFairClassifier)
     accepted = learner_class().get_params()
     unknown = sorted(set(params) - set(accepted))
     if unknown:
@@ -123,7 +132,7 @@ def build_learner(spec: RunSpec) -> FairBoostingClassifier:
             random_state=spec.random_state,
             **params,
         )
-    learner = MMMFairClassifier(
+    learner = learner_class(
         n_estimators=spec.rounds,
         notions=tuple(spec.notions),
         constraints=tuple(spec.constraints) or None,

@@ -87,6 +87,7 @@ from ..metrics import NOTIONS, GroupIndex, ManyModelsMetrics, evaluate_many, get
 from ._boosting import RoundInfo, points_from_metrics
 
 __all__ = [
+    "CONSTRAINT_MARGIN",
     "DEFAULT_BOUND",
     "FairGBMClassifier",
     "selection_rule_from",
@@ -97,6 +98,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BOUND = 0.02
 """Training bound on every chosen notion's gap when neither ``bound`` nor a constraint sets one."""
+CONSTRAINT_MARGIN = 0.5
+"""Training aims at this share of a constraint's bound: held-out gaps exceed in-sample ones."""
 _MAX_SEED = np.iinfo(np.int32).max
 _MIN_HESSIAN = 1e-6
 # Rows each rate is defined on: the label they must have (None: every row).
@@ -187,8 +190,9 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
     - ``notions``: the notions kept under ``bound`` (eo, eop, fpr, dp; eo_sum and acc
       are tracked but pushed through their rates too);
     - ``bound``: the largest gap training aims for on every notion (training rows);
-      None: the smallest bound of ``constraints`` on a chosen notion, else
-      ``DEFAULT_BOUND``;
+      None: ``CONSTRAINT_MARGIN`` times the smallest bound of ``constraints`` on a
+      chosen notion (gaps on held-out rows come out larger than those training
+      reads), else ``DEFAULT_BOUND``;
     - ``fairness_weight``: the multipliers' ascent step; 0 switches fairness off (a
       class-balanced LightGBM, the run's "no fairness" baseline);
     - ``class_balance``: 1 (default) trains for balanced error, 0 for plain error;
@@ -227,7 +231,7 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
         min_child_samples: int = 100,
         notions: Sequence[str] | str = ("eo",),
         bound: float | None = None,
-        fairness_weight: float = 0.01,
+        fairness_weight: float = 0.05,
         class_balance: float = 1.0,
         fairness_holdout: float = 0.25,
         constraints: Sequence[str | Constraint] | None = None,
@@ -260,7 +264,12 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
         if not notions:
             raise ValueError("notions is empty: choose at least one of " + ", ".join(NOTIONS))
         for notion in notions:
-            get_notion(notion)
+            unsupported = [r for r in get_notion(notion).rates if r not in _RATE_ROWS]
+            if unsupported:
+                raise ValueError(
+                    f"fair_gbm cannot push the rate {unsupported[0]!r} of notion {notion!r}; "
+                    "choose among eo, eop, fpr, dp, eo_sum"
+                )
         return notions
 
     def _tracked_notions(self) -> tuple[str, ...]:
@@ -283,12 +292,8 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
             if self.bound is not None:
                 bounds[notion] = float(self.bound)
                 continue
-            asked = [
-                c.bound
-                for c in rule.constraints
-                if c.metric == notion and c.op == "<="
-            ]
-            bounds[notion] = float(min(asked)) if asked else DEFAULT_BOUND
+            asked = [c.bound for c in rule.constraints if c.metric == notion and c.op == "<="]
+            bounds[notion] = CONSTRAINT_MARGIN * float(min(asked)) if asked else DEFAULT_BOUND
         return bounds
 
     # ----- scikit-learn API -------------------------------------------------------------
@@ -342,6 +347,7 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
 
         train, val = stratified_validation_split(y01, groups, self.validation_size, rng)
         self.validation_on_training_data_ = train is val
+        self.validation_indices_ = val
         if self.validation_on_training_data_ and self.validation_size > 0:
             log.warning("too few rows to hold out a validation split; choosing on training data")
         X = sp.csr_matrix(X) if sp.issparse(X) else np.ascontiguousarray(X)
@@ -384,7 +390,10 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
         init = float(np.log(positive_share / (1.0 - positive_share)))
         push_terms = self._gap_terms(y_train, groups_train, bounds, fitted)
         read_terms = self._gap_terms(y_train, groups_train, bounds, held)
-        multipliers = np.zeros(len(push_terms))
+        # Per (attribute, rate) and group: the multipliers of "rate_g - overall rate"
+        # above and below its tolerance (projected to >= 0).
+        above = [np.zeros(t.sizes.size) for t in read_terms]
+        below = [np.zeros(t.sizes.size) for t in read_terms]
         sign = 1.0 - 2.0 * y_train  # +1: predicting positive is a mistake
 
         params = {
@@ -428,6 +437,7 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
         def _capture(scores: np.ndarray, _: Any) -> tuple[str, float, bool]:
             captured.append(np.array(scores, dtype=np.float64))
             return "captured", 0.0, False
+
         step = float(self.fairness_weight)
         history: dict[str, list[Any]] = {"error": [], "multiplier": [], "gaps": []}
 
@@ -439,17 +449,30 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
             gaps = np.full(len(read_terms), np.nan)
             for k, (read, push) in enumerate(zip(read_terms, push_terms, strict=True)):
                 rates = self._rates(read, positive)
-                if np.isnan(rates).sum() > rates.size - 2:
+                present = ~np.isnan(rates) & (push.sizes > 0)
+                if present.sum() < 2:
                     continue
-                high, low = int(np.nanargmax(rates)), int(np.nanargmin(rates))
-                gaps[k] = rates[high] - rates[low]
+                gaps[k] = np.nanmax(rates) - np.nanmin(rates)
                 if step <= 0:
                     continue
-                multipliers[k] = max(0.0, multipliers[k] + step * (gaps[k] - read.bound))
-                if multipliers[k] > 0:
-                    delta[push.rows] += multipliers[k] * self._push(push, high, low, n_fit)
+                # Each group's distance to the attribute's overall rate, against its
+                # share of the bound (two groups: exactly the pairwise gap <= bound).
+                reference = float(positive[read.rows].mean())
+                distance = np.where(present, rates - reference, 0.0)
+                share = read.sizes / read.sizes.sum()
+                tolerance = read.bound * ((1.0 - share) if present.sum() == 2 else 0.5)
+                above[k] = np.maximum(0.0, above[k] + step * (distance - tolerance)) * present
+                below[k] = np.maximum(0.0, below[k] + step * (-distance - tolerance)) * present
+                signed = above[k] - below[k]
+                if signed.any():
+                    delta[push.rows] += self._push(push, signed, n_fit)
             history["gaps"].append(gaps)
-            history["multiplier"].append(float(multipliers.max()) if read_terms else 0.0)
+            history["multiplier"].append(
+                max(
+                    (float(np.abs(a - b).max()) for a, b in zip(above, below, strict=True)),
+                    default=0.0,
+                )
+            )
             target = delta < 0
             weight = np.abs(delta)
             p = expit(scores)
@@ -475,7 +498,9 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
             n_done = t + 1
             if callback is not None:
                 live = evaluate_many(
-                    y_val, val_positive[:, t : t + 1], sensitive_features=groups_val,
+                    y_val,
+                    val_positive[:, t : t + 1],
+                    sensitive_features=groups_val,
                     notions=notions,
                 )
                 callback(
@@ -500,14 +525,18 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
         self.init_score_ = init
         self.training_bounds_ = bounds
         self.multipliers_ = {
-            f"{term.attribute}:{term.rate}": float(mu)
-            for term, mu in zip(read_terms, multipliers, strict=True)
+            f"{term.attribute}:{term.rate}:{label}": float(a - b)
+            for term, up, down in zip(read_terms, above, below, strict=True)
+            for label, a, b in zip(
+                groups_train.labels[groups_train.attributes.index(term.attribute)],
+                up,
+                down,
+                strict=True,
+            )
         }
         self.training_error_ = np.asarray(history["error"][:n_done])
         # Gaps of the model before round t's tree (row t), one column per multiplier.
-        self.training_gaps_ = np.asarray(history["gaps"][:n_done]).reshape(
-            n_done, len(read_terms)
-        )
+        self.training_gaps_ = np.asarray(history["gaps"][:n_done]).reshape(n_done, len(read_terms))
         self._leaf_values = _leaf_values(booster)
         self.validation_metrics_ = evaluate_many(
             y_val,
@@ -533,11 +562,6 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
         rate_bound: dict[str, float] = {}
         for notion, bound in bounds.items():
             for rate in get_notion(notion).rates:
-                if rate not in _RATE_ROWS:
-                    raise ValueError(
-                        f"fair_gbm cannot push the rate {rate!r} of notion {notion!r}; "
-                        "choose among eo, eop, fpr, dp, eo_sum"
-                    )
                 # tnr and fpr are the same gap.
                 key = "fpr" if rate == "tnr" else rate
                 rate_bound[key] = min(rate_bound.get(key, np.inf), bound)
@@ -565,13 +589,10 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
         return rates
 
     @staticmethod
-    def _push(term: _GapTerm, high: int, low: int, n: int) -> np.ndarray:
-        """The subgradient of rate[high] - rate[low] on the term's rows, scaled by n."""
-        push = np.zeros(term.rows.shape[0])
-        if term.sizes[high] > 0 and term.sizes[low] > 0:
-            push[term.codes == high] = n / term.sizes[high]
-            push[term.codes == low] = -n / term.sizes[low]
-        return push
+    def _push(term: _GapTerm, signed: np.ndarray, n: int) -> np.ndarray:
+        """sum_g lambda_g d(rate_g - overall rate)/d yhat_i on the term's rows, scaled by n."""
+        sizes = np.maximum(term.sizes, 1)
+        return n * (signed[term.codes] / sizes[term.codes] - signed.sum() / term.rows.shape[0])
 
     def _choose_round(self, rule: SelectionRule) -> tuple[int, str]:
         notions = self._notion_list()

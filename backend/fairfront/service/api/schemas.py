@@ -10,7 +10,7 @@ from ...metrics import NOTIONS
 from ...training import LEARNERS, MAX_ROUNDS
 
 Notion = Literal["dp", "eop", "fpr", "eo", "eo_sum", "acc", "ppv"]
-Learner = Literal["mmm_fair", "adafair"]
+Learner = Literal["mmm_fair", "adafair", "fair_gbm"]
 assert set(NOTIONS) == set(get_args(Notion))  # noqa: S101 - keep the two lists in step
 assert set(LEARNERS) == set(get_args(Learner))  # noqa: S101
 
