@@ -83,7 +83,7 @@ from ..fronts import (
     mark_front,
     select,
 )
-from ..metrics import NOTIONS, GroupIndex, ManyModelsMetrics, evaluate_many, get_notion
+from ..metrics import NOTIONS, GroupIndex, evaluate_many, get_notion
 from ._boosting import RoundInfo, points_from_metrics
 
 __all__ = [
