@@ -15,11 +15,11 @@ the best validation balanced accuracy whose worst violation of the chosen notion
 (over attributes, per-attribute gaps as everywhere in fairfront) is within the bound.
 The search is coordinate ascent over cells on ``balanced accuracy - penalty * excess
 violation``, each cell trying a grid of its own score quantiles, with the penalty
-raised in turn (``PENALTIES``, each search starting where the last one ended); it
-starts from the model's own threshold (raw score 0) everywhere. When no choice it reaches is within the bound, the
-reference is the least violating one it found, and says so (``meets_bound``). All counts come from per-cell
-cumulative sums, so a candidate costs O(cells); the reported figures are then computed
-by the metrics engine on the thresholded predictions (validation and test).
+raised in turn (``PENALTIES``, each search starting where the last one ended), from the
+model's own threshold (raw score 0) everywhere. Coordinate moves can stall above a
+tight bound; a reference then says so (``meets_bound`` False). All counts come from
+per-cell cumulative sums, so a candidate costs O(cells); the reported figures are then
+computed by the metrics engine on the thresholded predictions (validation and test).
 
 Each reference is a dict in the ``front.json`` point shape::
 
