@@ -24,7 +24,9 @@ Methods (each gives one or more models = points):
   (``fairfront.learners.group_threshold_references``; needs the protected attributes
   at prediction).
 
-Every point is scored on test rows by ``fairfront.metrics.evaluate_many`` (eo =
+Fairlearn's estimators take dense arrays (its input checks refuse sparse ones); the
+others take the sparse matrix. Every point is scored on test rows by
+``fairfront.metrics.evaluate_many`` (eo =
 Fairlearn's max(TPR gap, FPR gap), worst over the protected attributes). Per method:
 fit seconds and their ratio to the plain 200-tree LightGBM fitted in the same run (all
 LightGBM fits use one thread); the hypervolume (moocore) of the test points in
@@ -240,10 +242,10 @@ def _exponentiated_gradient(d: Split, balanced: bool, max_iter: int) -> Result:
             max_iter=max_iter,
         )
         started = time.perf_counter()
-        model.fit(d.X[d.fit_rows], d.y[d.fit_rows], sensitive_features=cells)
+        model.fit(d.X[d.fit_rows].toarray(), d.y[d.fit_rows], sensitive_features=cells)
         seconds += time.perf_counter() - started
-        val.append(model.predict(d.X[d.val_rows], random_state=0) == 1)
-        test.append(model.predict(d.X_test, random_state=0) == 1)
+        val.append(model.predict(d.X[d.val_rows].toarray(), random_state=0) == 1)
+        test.append(model.predict(d.X_test.toarray(), random_state=0) == 1)
     name = "Fairlearn EG, LightGBM" + (" class-balanced" if balanced else "")
     return Result(
         name,
@@ -268,11 +270,13 @@ def _threshold_optimizer(d: Split, balanced: bool) -> Result:
     cells = _cells(d.s)
     _, seconds = _timed(
         lambda: model.fit(
-            d.X[d.fit_rows], d.y[d.fit_rows], sensitive_features=cells.iloc[d.fit_rows]
+            d.X[d.fit_rows].toarray(), d.y[d.fit_rows], sensitive_features=cells.iloc[d.fit_rows]
         )
     )
-    val = model.predict(d.X[d.val_rows], sensitive_features=cells.iloc[d.val_rows], random_state=0)
-    test = model.predict(d.X_test, sensitive_features=_cells(d.s_test), random_state=0)
+    val = model.predict(
+        d.X[d.val_rows].toarray(), sensitive_features=cells.iloc[d.val_rows], random_state=0
+    )
+    test = model.predict(d.X_test.toarray(), sensitive_features=_cells(d.s_test), random_state=0)
     name = "Fairlearn ThresholdOptimizer, LightGBM" + (" class-balanced" if balanced else "")
     return Result(
         name,
