@@ -355,46 +355,44 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
         y_train, y_val = y01[train], y01[val]
         groups_train, groups_val = groups.take(train), groups.take(val)
 
-        # Class weights (mean 1 over the training rows) times the caller's sample weights.
-        w_user = weight0[train] * (train.shape[0] / weight0[train].sum())
-        counts = np.bincount(y_train, weights=w_user, minlength=2)
-        if counts.min() <= 0:
-            raise ValueError(
-                f"class {self.classes_[int(np.argmin(counts))]} has no sample weight on "
-                "the training rows; both classes need positive weight"
-            )
-        class_w = (counts.sum() / (2.0 * counts)) ** self.class_balance
-        base = w_user * class_w[y_train]
-        base *= base.shape[0] / base.sum()
         # The trees fit the ``fitted`` rows; the multipliers read the gaps on the
-        # ``held`` rows, which no tree fits (their gradients and hessians are 0), so
-        # that a bound is met on rows the model has not memorised.
+        # ``held`` rows, which no tree fits, so that a bound is met on rows the model
+        # has not memorised. LightGBM keeps the held rows' scores as a second running
+        # score set, like the validation rows'.
         n_train = train.shape[0]
         fitted, held = np.arange(n_train), np.arange(n_train)
-        if self.fairness_weight > 0 and self.fairness_holdout > 0:
+        separate = self.fairness_weight > 0 and self.fairness_holdout > 0
+        if separate:
             fitted, held = stratified_validation_split(
                 y_train, groups_train, self.fairness_holdout, rng
             )
-        fit_mask = np.zeros(n_train, dtype=bool)
-        fit_mask[fitted] = True
-        base[~fit_mask] = 0.0
+            separate = fitted is not held
+        y_fit, y_held = y_train[fitted], y_train[held]
+        groups_fit, groups_held = groups_train.take(fitted), groups_train.take(held)
         n_fit = int(fitted.shape[0])
-        weighted = np.bincount(y_train, weights=base, minlength=2)
-        if weighted.min() <= 0:
+
+        # Class weights (mean 1 over the fitted rows) times the caller's sample weights.
+        w_user = weight0[train][fitted]
+        counts = np.bincount(y_fit, weights=w_user, minlength=2)
+        if counts.min() <= 0:
             raise ValueError(
-                f"class {self.classes_[int(np.argmin(weighted))]} has no sample weight on "
+                f"class {self.classes_[int(np.argmin(counts))]} has no sample weight on "
                 "the rows the trees fit; both classes need positive weight"
             )
+        class_w = (counts.sum() / (2.0 * counts)) ** self.class_balance
+        base = w_user * class_w[y_fit]
         base *= n_fit / base.sum()
-        positive_share = float(base[y_train == 1].sum() / n_fit)
+        positive_share = float(base[y_fit == 1].sum() / n_fit)
         init = float(np.log(positive_share / (1.0 - positive_share)))
-        push_terms = self._gap_terms(y_train, groups_train, bounds, fitted)
-        read_terms = self._gap_terms(y_train, groups_train, bounds, held)
+        everyone = np.arange(n_fit)
+        push_terms = self._gap_terms(y_fit, groups_fit, bounds, everyone)
+        read_terms = self._gap_terms(y_held, groups_held, bounds, np.arange(held.shape[0]))
         # Per (attribute, rate) and group: the multipliers of "rate_g - overall rate"
         # above and below its tolerance (projected to >= 0).
         above = [np.zeros(t.sizes.size) for t in read_terms]
         below = [np.zeros(t.sizes.size) for t in read_terms]
-        sign = 1.0 - 2.0 * y_train  # +1: predicting positive is a mistake
+        sign = 1.0 - 2.0 * y_fit  # +1: predicting positive is a mistake
+        is_positive = y_fit == 1
 
         params = {
             "objective": "none",
@@ -410,28 +408,33 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
             "verbosity": -1,
             "metric": "None",
         }
+        # Keep every feature: LightGBM would otherwise drop those it cannot split under
+        # min_child_samples, and fail on data where that is all of them.
+        data_params = {"verbosity": -1, "feature_pre_filter": False}
         train_set = lgb.Dataset(
-            X_train,
-            label=y_train.astype(np.float64),
-            init_score=np.full(train.shape[0], init),
-            # Keep every feature: LightGBM would otherwise drop those it cannot split
-            # under min_child_samples, and fail on data where that is all of them.
-            params={"verbosity": -1, "feature_pre_filter": False},
+            X_train[fitted],
+            label=y_fit.astype(np.float64),
+            init_score=np.full(n_fit, init),
+            params=data_params,
             free_raw_data=True,
         )
         booster = lgb.Booster(params=params, train_set=train_set)
-        # LightGBM keeps the validation scores itself, adding each new tree's output
-        # (its score updater); eval_valid hands them to ``_capture``.
-        booster.add_valid(
-            lgb.Dataset(
-                X_val,
-                label=y_val.astype(np.float64),
-                init_score=np.full(val.shape[0], init),
-                reference=train_set,
-                params={"verbosity": -1, "feature_pre_filter": False},
-            ),
-            "validation",
-        )
+        # LightGBM keeps the validation (and held) scores itself, adding each new
+        # tree's output (its score updater); eval_valid hands them to ``_capture``.
+        for name, rows_X, rows_y in (
+            ("validation", X_val, y_val),
+            *((("held", X_train[held], y_held),) if separate else ()),
+        ):
+            booster.add_valid(
+                lgb.Dataset(
+                    rows_X,
+                    label=rows_y.astype(np.float64),
+                    init_score=np.full(rows_y.shape[0], init),
+                    reference=train_set,
+                    params=data_params,
+                ),
+                name,
+            )
         captured: list[np.ndarray] = []
 
         def _capture(scores: np.ndarray, _: Any) -> tuple[str, float, bool]:
@@ -440,15 +443,16 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
 
         step = float(self.fairness_weight)
         history: dict[str, list[Any]] = {"error": [], "multiplier": [], "gaps": []}
+        held_scores = [np.full(held.shape[0], init)]
 
         def objective(scores: np.ndarray, _: Any) -> tuple[np.ndarray, np.ndarray]:
             positive = scores > 0
-            wrong = positive != (y_train == 1)
-            history["error"].append(float(base[wrong].sum() / base.sum()))
+            read_positive = held_scores[0] > 0 if separate else positive
+            history["error"].append(float(base @ (positive != is_positive)) / n_fit)
             delta = base * sign
             gaps = np.full(len(read_terms), np.nan)
             for k, (read, push) in enumerate(zip(read_terms, push_terms, strict=True)):
-                rates = self._rates(read, positive)
+                rates = self._rates(read, read_positive)
                 present = ~np.isnan(rates) & (push.sizes > 0)
                 if present.sum() < 2:
                     continue
@@ -457,7 +461,7 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
                     continue
                 # Each group's distance to the attribute's overall rate, against its
                 # share of the bound (two groups: exactly the pairwise gap <= bound).
-                reference = float(positive[read.rows].mean())
+                reference = float(read_positive[read.rows].mean())
                 distance = np.where(present, rates - reference, 0.0)
                 share = read.sizes / read.sizes.sum()
                 tolerance = read.bound * ((1.0 - share) if present.sum() == 2 else 0.5)
@@ -495,6 +499,8 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
             captured.clear()
             booster.eval_valid(feval=_capture)
             val_positive[:, t] = captured[0] > 0
+            if separate:
+                held_scores[0] = captured[1]
             n_done = t + 1
             if callback is not None:
                 live = evaluate_many(
@@ -528,7 +534,7 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
             f"{term.attribute}:{term.rate}:{label}": float(a - b)
             for term, up, down in zip(read_terms, above, below, strict=True)
             for label, a, b in zip(
-                groups_train.labels[groups_train.attributes.index(term.attribute)],
+                groups_held.labels[groups_held.attributes.index(term.attribute)],
                 up,
                 down,
                 strict=True,
