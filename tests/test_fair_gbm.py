@@ -169,10 +169,19 @@ def test_notions_it_cannot_push_are_refused_before_fitting() -> None:
 
 def test_run_pipeline_trains_fair_gbm(compas: Dataset) -> None:
     run = train(
-        RunSpec(data="compas", learner="fair_gbm", rounds=40, constraints=["eo<=0.1"]),
+        RunSpec(
+            data="compas",
+            learner="fair_gbm",
+            rounds=40,
+            constraints=["eo<=0.1"],
+            references=True,
+        ),
         dataset=compas,
     )
     assert len(run.points) == run.learner.n_estimators_ == 40
     assert all("test" in p for p in run.points)
     assert sum(p["selected"] for p in run.points) == 1
     assert run.baseline is not None and "test" in run.baseline
+    (reference,) = run.front()["references"]
+    assert reference["needs_protected_at_prediction"] is True
+    assert reference["bound"] == 0.1 and "test" in reference

@@ -34,13 +34,14 @@ from sklearn.pipeline import Pipeline
 
 from . import __version__
 from .datasets import Dataset, load_dataset
-from .fronts import mark_selected
+from .fronts import Constraint, mark_selected
 from .learners import (
     AdaFairClassifier,
     FairBoostingClassifier,
     FairGBMClassifier,
     MMMFairClassifier,
     RoundInfo,
+    group_threshold_references,
 )
 from .metrics import NOTIONS, evaluate_many, get_notion
 
@@ -85,6 +86,9 @@ class RunSpec:
     test_size: float | None = None
     random_state: int = 0
     baseline: bool = True
+    references: bool = False
+    """Add group-threshold reference points (they need the protected attributes at
+    prediction time; drawn beside the front, never exported)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -156,6 +160,7 @@ class TrainedRun:
     seconds: dict[str, float]
     created: str
     baseline: dict[str, Any] | None = None
+    references: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def learner(self) -> FairBoostingClassifier:
@@ -181,6 +186,7 @@ class TrainedRun:
             "selection": self.selection,
             "front_rounds": [p["round"] for p in self.points if p["on_front"]],
             "baseline": self.baseline,
+            "references": self.references,
             "points": self.points,
         }
 
@@ -227,9 +233,8 @@ def train(
             point["test"] = test.block(i)
     mark_selected(points, learner.selected_round_ - 1)
     scored = time.perf_counter()
-    baseline = (
-        _baseline(learner, X, dataset, preprocess, notions) if spec.baseline else None
-    )
+    baseline = _baseline(learner, X, dataset, preprocess, notions) if spec.baseline else None
+    references = _references(spec, X, dataset, preprocess) if spec.references else []
     rule = getattr(learner, "selection_rule_", None)
     selection = {
         "round": int(learner.selected_round_),
@@ -251,6 +256,31 @@ def train(
         },
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         baseline=baseline,
+        references=references,
+    )
+
+
+def _references(spec: RunSpec, X: Any, dataset: Dataset, preprocess: Any) -> list[dict[str, Any]]:
+    """Group thresholds on a class-balanced LightGBM, for the run's eo/eop/fpr/dp notions.
+
+    One reference per bound of the run's constraints on those notions (default 0.05).
+    """
+    notions = [n for n in spec.notions if n in ("eo", "eop", "fpr", "dp")]
+    if not notions:
+        return []
+    asked = [Constraint.parse(c) for c in spec.constraints]
+    bounds = sorted({c.bound for c in asked if c.metric in notions and c.op == "<="}) or [0.05]
+    has_test = dataset.X_test is not None and dataset.y_test is not None
+    return group_threshold_references(
+        X,
+        dataset.y,
+        dataset.sensitive,
+        preprocess.transform(dataset.X_test) if has_test else None,
+        dataset.y_test if has_test else None,
+        dataset.sensitive_test if has_test else None,
+        notions=notions,
+        bounds=bounds,
+        random_state=spec.random_state,
     )
 
 
