@@ -183,6 +183,7 @@ class _GapTerm:
     rows: np.ndarray  # training row indices the rate is defined on
     codes: np.ndarray  # their group codes
     sizes: np.ndarray  # rows per group (0 for a group absent from these rows)
+    inverse: np.ndarray  # 1 / its group's size, per row
 
 
 def _lightgbm() -> Any:
@@ -595,7 +596,8 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
                 rows = subset if label is None else subset[y[subset] == label]
                 sub = codes[rows]
                 sizes = np.bincount(sub, minlength=len(labels))
-                terms.append(_GapTerm(attribute, rate, bound, rows, sub, sizes))
+                inverse = 1.0 / np.maximum(sizes, 1)[sub]
+                terms.append(_GapTerm(attribute, rate, bound, rows, sub, sizes, inverse))
         return terms
 
     @staticmethod
@@ -610,8 +612,7 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
     @staticmethod
     def _push(term: _GapTerm, signed: np.ndarray, n: int) -> np.ndarray:
         """sum_g lambda_g d(rate_g - overall rate)/d yhat_i on the term's rows, scaled by n."""
-        sizes = np.maximum(term.sizes, 1)
-        return n * (signed[term.codes] / sizes[term.codes] - signed.sum() / term.rows.shape[0])
+        return n * (signed[term.codes] * term.inverse - signed.sum() / term.rows.shape[0])
 
     def _choose_round(self, rule: SelectionRule) -> tuple[int, str]:
         notions = self._notion_list()
