@@ -18,7 +18,7 @@ import pytest
 from sklearn.pipeline import Pipeline
 
 from fairfront.export import export_model, onnx_feed
-from fairfront.training import RunSpec, TrainedRun, train, write_run
+from fairfront.runs import RunSpec, TrainedRun, train, write_run
 
 PROBABILITY_TOLERANCE = 1e-5
 

@@ -17,7 +17,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from fairfront.datasets import Dataset
 from fairfront.learners import FairGBMClassifier, RoundInfo
 from fairfront.metrics import evaluate_many
-from fairfront.training import RunSpec, train
+from fairfront.runs import RunSpec, train
 
 # Checks that fail because of what the algorithm is, not because of a bug.
 _EXPECTED_FAILED_CHECKS = {
@@ -181,7 +181,8 @@ def test_run_pipeline_trains_fair_gbm(compas: Dataset) -> None:
     assert len(run.points) == run.learner.n_estimators_ == 40
     assert all("test" in p for p in run.points)
     assert sum(p["selected"] for p in run.points) == 1
-    assert run.baseline is not None and "test" in run.baseline
-    (reference,) = run.front()["references"]
+    assert run.kind == "gbm"
+    assert run.front.baseline is not None and run.front.baseline.test is not None
+    (reference,) = run.front.model_dump(mode="json")["references"]
     assert reference["needs_protected_at_prediction"] is True
     assert reference["bound"] == 0.1 and "test" in reference

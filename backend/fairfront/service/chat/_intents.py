@@ -67,7 +67,7 @@ NotionName = Literal["dp", "eop", "fpr", "eo", "eo_sum", "acc", "ppv"]
 MetricName = Literal[
     "accuracy", "balanced_accuracy", "dp", "eop", "fpr", "eo", "eo_sum", "acc", "ppv"
 ]
-LearnerName = Literal["mmm_fair", "adafair", "fair_gbm"]
+LearnerName = Literal["mmm_fair", "adafair"]
 Round = Annotated[int, Field(ge=1, le=MAX_ROUNDS)]
 
 _STRICT = ConfigDict(extra="forbid")
