@@ -497,7 +497,7 @@ def print_dataset(block: dict[str, Any]) -> None:
     best_peer = max(peers, key=lambda r: r["hypervolume"])
     verdict = "PASS" if best_ff["hypervolume"] > best_peer["hypervolume"] else "FAIL"
     print(
-        f"\nlargest HV: fairfront {best_ff['method']} {best_ff['hypervolume']:.4f} vs best "
+        f"\nlargest HV: {best_ff['method']} {best_ff['hypervolume']:.4f} vs best "
         f"peer {best_peer['method']} {best_peer['hypervolume']:.4f}: {verdict}"
     )
     gbm = next(r for r in block["rows"] if r["method"] == "fairfront fair_gbm")
