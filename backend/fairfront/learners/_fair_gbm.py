@@ -65,7 +65,7 @@ LightGBM's own running sums (a validation set added to the booster: each new tre
 output is added to them), never re-predicted from the start;
 ``staged_positive_matrix`` accumulates each tree's leaf outputs for any rows from one
 ``pred_leaf`` pass. Rounds on the front, the selection rules (constraints,
-weights, knee), the trivial guard and ``at_round`` are those of the boosting learners.
+weights, the default choice), the trivial guard and ``at_round`` are those of the boosting learners.
 """
 
 from __future__ import annotations
@@ -91,7 +91,6 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from ..fronts import (
     Constraint,
     NoEligiblePointError,
-    NoFeasiblePointError,
     SelectionRule,
     mark_front,
     select,
@@ -158,7 +157,8 @@ def selection_rule_from(
     maximize: str,
     notions: Sequence[str],
 ) -> SelectionRule:
-    """The rule a learner's ``constraints`` / ``weights`` / ``maximize`` ask for (else the knee)."""
+    """The rule a learner's ``constraints`` / ``weights`` / ``maximize`` ask for, else the
+    default choice (:meth:`SelectionRule.default`), as MMM-Fair's."""
     if constraints:
         parsed = tuple(c if isinstance(c, Constraint) else Constraint.parse(c) for c in constraints)
         return SelectionRule(kind="constraints", constraints=parsed, maximize=maximize)
@@ -170,7 +170,7 @@ def selection_rule_from(
                 f"1 - accuracy, 1 - balanced accuracy and each notion ({', '.join(notions)})"
             )
         return SelectionRule(kind="weights", weights=values)
-    return SelectionRule(kind="knee")
+    return SelectionRule.default()
 
 
 @dataclass(frozen=True)
@@ -214,7 +214,7 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
     - ``fairness_holdout``: the share of the training rows the multipliers read and
       no tree fits (0: they read the fitted rows);
     - ``constraints`` / ``weights`` / ``maximize``: the selection rule on validation
-      points, as for MMM-Fair (default: the knee of the front);
+      points, as for MMM-Fair (default: ``SelectionRule.default()``);
     - ``n_estimators``, ``learning_rate``, ``num_leaves``, ``max_depth``,
       ``min_child_samples`` (default 100, at most 5% of the fitted rows; on Adult, an
       early version of this learner reached test eo 0.06-0.09 in its late rounds with
@@ -623,17 +623,12 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
         return n * (signed[term.codes] * term.inverse - signed.sum() / term.rows.shape[0])
 
     def _choose_round(self, rule: SelectionRule) -> tuple[int, str]:
-        notions = self._notion_list()
-        try:
-            chosen = select(self.points_, rule, notions)
-        except NoFeasiblePointError as error:
-            self.selection_rule_ = SelectionRule(kind="knee")
-            chosen = select(self.points_, self.selection_rule_, notions)
-            return chosen.round, f"{error}; fell back to the knee of the front: {chosen.reason}"
-        except NoEligiblePointError as error:
-            self.selection_rule_ = rule
-            return self.n_estimators_, f"{error}; kept every round"
+        """The rule's round, as MMM-Fair chooses (constraints fall back to the closest)."""
         self.selection_rule_ = rule
+        try:
+            chosen = select(self.points_, rule, self._notion_list(), fallback=True)
+        except NoEligiblePointError as error:
+            return self.n_estimators_, f"{error}; kept every round"
         return chosen.round, chosen.reason
 
     def at_round(self, round: int) -> FairGBMClassifier:
