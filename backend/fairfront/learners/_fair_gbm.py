@@ -64,8 +64,9 @@ Every round is a point scored on a validation split held out inside ``fit``
 LightGBM's own running sums (a validation set added to the booster: each new tree's
 output is added to them), never re-predicted from the start;
 ``staged_positive_matrix`` accumulates each tree's leaf outputs for any rows from one
-``pred_leaf`` pass. Rounds on the front, the selection rules (constraints,
-weights, the default choice), the trivial guard and ``at_round`` are those of the boosting learners.
+``pred_leaf`` pass. Rounds on the front, the selection rules (constraints, weights,
+the default choice), the trivial guard and ``at_round`` are those of the boosting
+learners.
 """
 
 from __future__ import annotations
