@@ -69,6 +69,16 @@ def _print_summary(run: TrainedRun, out: Path, all_points: bool) -> None:
             f"baseline ({baseline.description}), {split}: balanced accuracy "
             f"{format_cell(block['balanced_accuracy']).strip()}, {worst}"
         )
+    for reference in front.get("references", []):
+        test = reference.get("test") or reference["validation"]
+        figures = ", ".join(
+            f"{n} {format_cell(test[n]['value']).strip()}" for n in reference["notions"]
+        )
+        print(
+            f"reference: {reference['label']}: balanced accuracy "
+            f"{format_cell(test['balanced_accuracy']).strip()}, {figures} "
+            f"({'test' if reference.get('test') else 'validation'})"
+        )
     print(
         f"wrote {out / 'front.json'} ({len(front['points'])} points, "
         f"{len(front['front_rounds'])} on the front) in {sum(run.seconds.values()):.1f} s"
@@ -107,6 +117,7 @@ def _spec(args: argparse.Namespace) -> RunSpec:
         test_size=args.test_size,
         random_state=args.seed,
         baseline=not args.no_baseline,
+        references=args.references,
     )
 
 
@@ -191,6 +202,13 @@ def add_train_arguments(tr: argparse.ArgumentParser) -> None:
         "--no-baseline",
         action="store_true",
         help="skip the unconstrained baseline (the same learner without fairness costs)",
+    )
+    tr.add_argument(
+        "--references",
+        action="store_true",
+        help="add group-threshold reference points to the front (a class-balanced LightGBM "
+        "with one threshold per protected group; they need the protected attributes at "
+        "prediction time and are never exported)",
     )
     tr.add_argument("--out", required=True, help="run directory to write")
     tr.add_argument("--force", action="store_true", help="write into a non-empty --out")

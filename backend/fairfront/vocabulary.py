@@ -123,6 +123,26 @@ LEARNERS: dict[str, LearnerTerm] = {
             max_attributes=1,
         ),
         LearnerTerm(
+            "fair_gbm",
+            "gbm",
+            "fair gradient boosting (LightGBM)",
+            "fairfront.learners:FairGBMClassifier",
+            (
+                "fair gbm",
+                "fairgbm",
+                "fair gradient boosting",
+                "gradient boosting",
+                "gbm",
+                "lightgbm",
+                "light gbm",
+                "gbdt",
+            ),
+            "LightGBM trees with per-round fairness weights over several protected "
+            "attributes and notions",
+            ("eo", "eop", "fpr", "dp", "eo_sum"),
+            constraints=True,
+        ),
+        LearnerTerm(
             "fairbranch",
             "multitask",
             "FairBranch",

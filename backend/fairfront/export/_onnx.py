@@ -42,7 +42,7 @@ from sklearn.preprocessing import OneHotEncoder
 from .. import __version__
 from ..datasets import DatasetError, load_dataset, prepare_for_onnx
 from ..groups import value_text
-from ..learners import FairBoostingClassifier
+from ..learners import FairBoostingClassifier, FairGBMClassifier
 from ..metrics import NOTIONS, MissingGroupError, evaluate
 from ..runs import load_model, read_front, read_run
 from ._card import front_summary, point_for_round
@@ -192,8 +192,15 @@ def onnx_feed(frame: pd.DataFrame, inputs: Sequence[Mapping[str, Any]]) -> dict[
 # ----- conversion ---------------------------------------------------------------
 
 
-def _need_extras() -> None:
-    missing = [m for m in ("onnx", "skl2onnx") if importlib.util.find_spec(m) is None]
+Learner = FairBoostingClassifier | FairGBMClassifier
+"""The learners whose fitted pipelines export."""
+
+
+def _need_extras(learner: Any = None) -> None:
+    modules = ("onnx", "skl2onnx") + (
+        ("onnxmltools",) if isinstance(learner, FairGBMClassifier) else ()
+    )
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
     if missing:
         raise ExportError(
             f"ONNX export needs {', '.join(missing)}: install them with "
@@ -203,16 +210,21 @@ def _need_extras() -> None:
 
 def _convert(
     preprocess: ColumnTransformer,
-    learner: FairBoostingClassifier,
+    learner: Learner,
     schema: Sequence[Mapping[str, Any]],
     metadata: Mapping[str, str],
 ) -> bytes:
     from skl2onnx import to_onnx
     from skl2onnx.common.data_types import FloatTensorType, Int64TensorType, StringTensorType
 
-    from ._converters import register_converters
+    if isinstance(learner, FairGBMClassifier):
+        from ._lightgbm import register_lightgbm_converter
 
-    register_converters()
+        register_lightgbm_converter()
+    else:
+        from ._converters import register_converters
+
+        register_converters()
     pipeline = Pipeline([("preprocess", prepare_for_onnx(preprocess)), ("learner", learner)])
     initial_types = []
     for spec in schema:
@@ -290,7 +302,7 @@ def _versions() -> dict[str, str]:
     return versions
 
 
-def _labels(run: Mapping[str, Any], learner: FairBoostingClassifier) -> dict[str, Any]:
+def _labels(run: Mapping[str, Any], learner: Learner) -> dict[str, Any]:
     dataset = run.get("dataset", {})
     positive, negative = dataset.get("positive"), dataset.get("negative")
     raw = [v.item() if isinstance(v, np.generic) else v for v in learner.classes_]
@@ -303,15 +315,34 @@ def _labels(run: Mapping[str, Any], learner: FairBoostingClassifier) -> dict[str
         "learner_classes": raw,
         "label_values": {"0": names[0], "1": names[1]},
         "binarised_by": dataset.get("target_rule"),
-        "rule": "label = 1 (positive) when probabilities[:, 1] > 0.5, i.e. when the "
-        "weighted vote is > 0; an exact tie (0.5) is label 0",
+        "rule": (
+            "label = 1 (positive) when probabilities[:, 1] > 0.5, i.e. when the trees' "
+            "summed raw score is > 0"
+            if isinstance(learner, FairGBMClassifier)
+            else "label = 1 (positive) when probabilities[:, 1] > 0.5, i.e. when the "
+            "weighted vote is > 0; an exact tie (0.5) is label 0"
+        ),
+    }
+
+
+def _learner_card(learner: Learner, chosen: int) -> dict[str, Any]:
+    if isinstance(learner, FairGBMClassifier):
+        return {
+            "weak_learner": "LightGBM tree (onnxmltools' converter)",
+            "rounds_exported": chosen,
+            "training_bounds": dict(learner.training_bounds_),
+        }
+    return {
+        "weak_learner": type(learner.estimators_[0]).__name__,
+        "rounds_exported": chosen,
+        "alpha_sum": float(np.asarray(learner.estimator_weights_)[:chosen].sum()),
     }
 
 
 def _test_by_group(
     run: Mapping[str, Any],
     model: Pipeline,
-    learner: FairBoostingClassifier,
+    learner: Learner,
     point: Mapping[str, Any],
 ) -> tuple[dict[str, Any], pd.DataFrame | None, Any]:
     """The engine's full report on the test split at this round, and the test rows."""
@@ -415,10 +446,11 @@ def export_model(run_dir: str | Path, round: int | None = None) -> tuple[bytes, 
     model = load_model(run_dir)
     learner = model.named_steps.get("learner")
     preprocess = model.named_steps.get("preprocess")
-    if not isinstance(learner, FairBoostingClassifier) or not isinstance(
+    if not isinstance(learner, FairBoostingClassifier | FairGBMClassifier) or not isinstance(
         preprocess, ColumnTransformer
     ):
         raise ExportError("the run's model is not a preprocessor + fair boosting pipeline")
+    _need_extras(learner)
     n_rounds = int(learner.n_estimators_)
     selected = int(front.get("selection", {}).get("round", learner.selected_round_))
     chosen = selected if round is None else _check_round(round, n_rounds, run_dir)
@@ -509,9 +541,7 @@ def export_model(run_dir: str | Path, round: int | None = None) -> tuple[bytes, 
         },
         "learner": {
             **run.get("learner", {}),
-            "weak_learner": type(learner.estimators_[0]).__name__,
-            "rounds_exported": chosen,
-            "alpha_sum": float(np.asarray(learner.estimator_weights_)[:chosen].sum()),
+            **_learner_card(learner, chosen),
         },
         "selection": {
             "exported_round": chosen,

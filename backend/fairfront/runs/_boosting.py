@@ -19,7 +19,16 @@ import joblib
 from sklearn.pipeline import Pipeline
 
 from ..datasets import Dataset, load_dataset
-from ..fronts import Baseline, FrontSelection, MetricBlock, Point, mark_selected
+from ..fronts import (
+    Baseline,
+    Constraint,
+    FrontSelection,
+    MetricBlock,
+    Point,
+    Reference,
+    mark_selected,
+)
+from ..learners import group_threshold_references
 from ..metrics import NOTIONS, evaluate_many, get_notion
 from ._family import OnPoint, PointEvent, TrainedRun
 from ._shared import Stopwatch, data_options, describe_dataset, describe_learner, fitted_run
@@ -160,6 +169,9 @@ class BoostingFamily:
         clock.lap("score")
         baseline = self._baseline(learner, X, X_test, dataset, notions) if spec.baseline else None
         clock.lap("baseline")
+        references = _references(spec, X, X_test, dataset) if spec.references else []
+        if spec.references:
+            clock.lap("references")
         rule = getattr(learner, "selection_rule_", None)
         return fitted_run(
             spec,
@@ -180,6 +192,7 @@ class BoostingFamily:
                 reason=learner.selection_reason_,
             ),
             baseline=baseline,
+            references=[Reference.model_validate(r) for r in references],
         )
 
     @staticmethod
@@ -240,6 +253,31 @@ class BoostingFamily:
         from ..export import export_model
 
         return export_model(run_dir, round=round)
+
+
+def _references(spec: RunSpec, X: Any, X_test: Any, dataset: Dataset) -> list[dict[str, Any]]:
+    """Group thresholds on a class-balanced LightGBM for the run's eo/eop/fpr/dp notions.
+
+    One reference per bound of the run's constraints on those notions (default 0.05);
+    see :func:`fairfront.learners.group_threshold_references`.
+    """
+    notions = [n for n in spec.notions if n in ("eo", "eop", "fpr", "dp")]
+    if not notions:
+        return []
+    asked = [Constraint.parse(c) for c in spec.constraints]
+    bounds = sorted({c.bound for c in asked if c.metric in notions and c.op == "<="}) or [0.05]
+    has_test = X_test is not None and dataset.y_test is not None
+    return group_threshold_references(
+        X,
+        dataset.y,
+        dataset.sensitive,
+        X_test if has_test else None,
+        dataset.y_test if has_test else None,
+        dataset.sensitive_test if has_test else None,
+        notions=notions,
+        bounds=bounds,
+        random_state=spec.random_state,
+    )
 
 
 BOOSTING = BoostingFamily()

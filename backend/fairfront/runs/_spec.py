@@ -51,6 +51,9 @@ class RunSpec:
     test_size: float | None = None
     random_state: int = 0
     baseline: bool = True
+    references: bool = False
+    """Boosting and gbm learners: add group-threshold reference points to the front
+    (they need the protected attributes at prediction time; drawn, never exported)."""
     tasks: list[str] | None = None
     positives: dict[str, str] = field(default_factory=dict)
     epochs: int = 30
