@@ -1,17 +1,20 @@
-"""Typed chat intents, the session's set-up, and what the parser knows about the session.
+"""Typed chat intents: one thing a message asks for.
 
-An intent is one thing a chat message asks for. Both the deterministic parser and an
-LLM's function call produce these types, so every value is checked the same way: each
-string is bounded, each number ranged, constraints and selection rules parse with the
-core's own :class:`~fairfront.fronts.Constraint` and :class:`~fairfront.fronts.SelectionRule`.
+Both the rule reader and an LLM's function call produce these types, so every value is
+checked the same way: each string is bounded, each number ranged, names of notions,
+metrics and learners come from the registries (:mod:`fairfront.vocabulary`), and
+constraints and selection rules parse with the core's own
+:class:`~fairfront.fronts.Constraint` and :class:`~fairfront.fronts.SelectionRule`.
+Set-up intents change a session's :class:`~fairfront.service.chat.Setup`; the others act
+on it or ask about it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -20,64 +23,90 @@ from pydantic import (
     model_validator,
 )
 
-from fairfront.datasets import Dataset
-from fairfront.fronts import KNOWN_NOTIONS, Constraint, SelectionRule
+from fairfront.fronts import Constraint, SelectionRule
 from fairfront.groups import ProtectedAttribute
-from fairfront.metrics import NOTIONS
-from fairfront.training import ADAFAIR_NOTIONS, MAX_ROUNDS, RunSpec
+from fairfront.training import MAX_ROUNDS
+from fairfront.vocabulary import LEARNERS, NOTIONS, PERFORMANCE
 
 __all__ = [
+    "ACTION_INTENTS",
+    "MAX_EPOCHS",
     "MAX_ROUNDS",
+    "NAME_MAX",
+    "SETUP_INTENTS",
+    "TEXT_MAX",
     "AddConstraint",
-    "ChatContext",
+    "Ask",
+    "Cancel",
     "ChooseDataset",
     "ChooseLearner",
     "Clarify",
-    "DatasetInfo",
+    "Compare",
+    "Define",
+    "DropColumns",
     "Explain",
     "Export",
     "Help",
     "Intent",
+    "KeepColumns",
+    "ListRuns",
+    "Move",
+    "OpenRun",
     "PointRule",
-    "RunInfo",
     "SelectPoint",
+    "SetEpochs",
     "SetNotions",
+    "SetPositive",
     "SetProtected",
     "SetRounds",
     "SetTarget",
-    "Setup",
-    "SetupError",
+    "SetTargetRule",
+    "SetTasks",
+    "SmallTalk",
     "StartOver",
     "Train",
+    "Undo",
     "UploadDataset",
-    "apply",
-    "describe_setup",
+    "canonical_constraint",
 ]
 
 NAME_MAX = 200
 """Longest dataset name, column name or class value an intent carries."""
 TEXT_MAX = 1000
-"""Longest question a clarify intent carries."""
+"""Longest question or answer text an intent carries."""
+MAX_EPOCHS = 1000
+"""Most epochs a multi-task network may be asked for."""
+
+
+def _one_of(choices: tuple[str, ...], what: str) -> Any:
+    def check(value: str) -> str:
+        if value not in choices:
+            raise ValueError(f"unknown {what} {value!r}; choose from {', '.join(choices)}")
+        return value
+
+    return AfterValidator(check)
+
+
+_NOTIONS = tuple(NOTIONS)
+_METRICS = (*PERFORMANCE, *NOTIONS)
+_LEARNERS = tuple(LEARNERS)
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX)]
 ConstraintText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=3, max_length=120)
 ]
-NotionName = Literal["dp", "eop", "fpr", "eo", "eo_sum", "acc", "ppv"]
-MetricName = Literal[
-    "accuracy", "balanced_accuracy", "dp", "eop", "fpr", "eo", "eo_sum", "acc", "ppv"
+NotionName = Annotated[str, _one_of(_NOTIONS, "notion"), Field(json_schema_extra={"enum": list(_NOTIONS)})]
+MetricName = Annotated[str, _one_of(_METRICS, "metric"), Field(json_schema_extra={"enum": list(_METRICS)})]
+LearnerName = Annotated[
+    str, _one_of(_LEARNERS, "learner"), Field(json_schema_extra={"enum": list(_LEARNERS)})
 ]
-LearnerName = Literal["mmm_fair", "adafair"]
 Round = Annotated[int, Field(ge=1, le=MAX_ROUNDS)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=TEXT_MAX)]
 
 _STRICT = ConfigDict(extra="forbid")
 
 
-class SetupError(ValueError):
-    """A set-up that cannot become a run yet (e.g. no dataset chosen)."""
-
-
-def _canonical_constraint(text: str) -> str:
+def canonical_constraint(text: str) -> str:
     """``text`` parsed by :meth:`Constraint.parse` and written back canonically."""
     return str(Constraint.parse(text))
 
@@ -88,7 +117,7 @@ def _unique(values: list[Any], what: str) -> list[Any]:
     return values
 
 
-# ----------------------------------------------------------------------- intents
+# --------------------------------------------------------------------- set-up
 
 
 class ChooseDataset(BaseModel):
@@ -117,6 +146,57 @@ class SetTarget(BaseModel):
     )
 
 
+class SetPositive(BaseModel):
+    """Say which value of the target is the positive class ("1 means defaulted")."""
+
+    model_config = _STRICT
+    kind: Literal["set_positive"] = "set_positive"
+    value: Name
+
+
+_RULE_OPS = (">=", "<=", "==", "!=", ">", "<")
+
+
+class SetTargetRule(BaseModel):
+    """Predict a yes/no rule on a column: ``G3 >= 10``, ``score > median``, ``class == A``."""
+
+    model_config = _STRICT
+    kind: Literal["set_target_rule"] = "set_target_rule"
+    rule: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=300)] = (
+        Field(description="'<column> <op> <value>', op one of >= > <= < == !=; value a number, "
+        "'median' or a category value")
+    )
+
+    @field_validator("rule")
+    @classmethod
+    def _reads(cls, rule: str) -> str:
+        column, op, value = split_rule(rule)
+        return f"{column} {op} {value}"
+
+
+def split_rule(rule: str) -> tuple[str, str, str]:
+    """(column, op, value) of a target rule; ``ValueError`` naming what is missing."""
+    for op in _RULE_OPS:  # two-character operators first
+        column, found, value = rule.partition(f" {op} ")
+        if found and column.strip() and value.strip():
+            return column.strip(), op, value.strip()
+    raise ValueError(f"a target rule reads '<column> <op> <value>' (op: {' '.join(_RULE_OPS)}), "
+                     f"not {rule!r}")
+
+
+class SetTasks(BaseModel):
+    """Predict several targets together with a multi-task learner."""
+
+    model_config = _STRICT
+    kind: Literal["set_tasks"] = "set_tasks"
+    tasks: list[Name] = Field(min_length=2, max_length=10)
+
+    @field_validator("tasks")
+    @classmethod
+    def _once(cls, tasks: list[str]) -> list[str]:
+        return _unique(tasks, "tasks")
+
+
 class SetProtected(BaseModel):
     """Set the protected attributes (replacing any chosen before)."""
 
@@ -128,7 +208,7 @@ class SetProtected(BaseModel):
         description=(
             "one entry per attribute: 'sex' (the dataset's default groups), 'race:all' "
             "(every value its own group), 'race:White' (that value against the rest), "
-            "'age:25,60' (numeric bucket edges)"
+            "'age:30,50' (numeric bin edges: under 30, 30 to 50, 50 and over)"
         ),
     )
 
@@ -137,13 +217,28 @@ class SetProtected(BaseModel):
     def _columns_once(cls, attributes: list[str]) -> list[str]:
         for text in attributes:
             ProtectedAttribute.parse(text)  # the syntax; columns are checked against data later
-        columns = [a.partition(":")[0].strip() for a in attributes]
-        _unique(columns, "protected columns")
+        _unique([a.partition(":")[0].strip() for a in attributes], "protected columns")
         return attributes
 
 
+class DropColumns(BaseModel):
+    """Leave columns out of the features."""
+
+    model_config = _STRICT
+    kind: Literal["drop_columns"] = "drop_columns"
+    columns: list[Name] = Field(min_length=1, max_length=50)
+
+
+class KeepColumns(BaseModel):
+    """Put columns back: ones dropped before, or ones the profile left out (an id, leakage)."""
+
+    model_config = _STRICT
+    kind: Literal["keep_columns"] = "keep_columns"
+    columns: list[Name] = Field(min_length=1, max_length=50)
+
+
 class ChooseLearner(BaseModel):
-    """Choose the learner: MMM-Fair (several attributes and notions) or AdaFair."""
+    """Choose the learner (boosting: mmm_fair, adafair; multi-task: fairbranch, l2t_fmt, mtl)."""
 
     model_config = _STRICT
     kind: Literal["choose_learner"] = "choose_learner"
@@ -157,12 +252,8 @@ class SetNotions(BaseModel):
     kind: Literal["set_notions"] = "set_notions"
     notions: list[NotionName] = Field(
         min_length=1,
-        max_length=len(KNOWN_NOTIONS),
-        description=(
-            "dp demographic parity, eop equal opportunity, fpr false-positive-rate parity, "
-            "eo equalized odds (max), eo_sum equalized odds (sum), acc accuracy parity, "
-            "ppv predictive parity"
-        ),
+        max_length=len(_NOTIONS),
+        description="; ".join(f"{n.name} {n.short or n.label}" for n in NOTIONS.values()),
     )
 
     @field_validator("notions")
@@ -183,7 +274,7 @@ class AddConstraint(BaseModel):
     @field_validator("text")
     @classmethod
     def _parses(cls, text: str) -> str:
-        return _canonical_constraint(text)
+        return canonical_constraint(text)
 
 
 class SetRounds(BaseModel):
@@ -194,11 +285,36 @@ class SetRounds(BaseModel):
     rounds: Round
 
 
+class SetEpochs(BaseModel):
+    """Set the number of training epochs of a multi-task network."""
+
+    model_config = _STRICT
+    kind: Literal["set_epochs"] = "set_epochs"
+    epochs: Annotated[int, Field(ge=1, le=MAX_EPOCHS)]
+
+
+class StartOver(BaseModel):
+    """Forget the set-up and start again."""
+
+    model_config = _STRICT
+    kind: Literal["start_over"] = "start_over"
+
+
+# -------------------------------------------------------------------- actions
+
+
 class Train(BaseModel):
     """Train a model with the current set-up."""
 
     model_config = _STRICT
     kind: Literal["train"] = "train"
+
+
+class Cancel(BaseModel):
+    """Stop the run that is training."""
+
+    model_config = _STRICT
+    kind: Literal["cancel"] = "cancel"
 
 
 class PointRule(BaseModel):
@@ -213,7 +329,7 @@ class PointRule(BaseModel):
     model_config = _STRICT
     kind: Literal["knee", "weights", "constraints", "round"]
     weights: list[Annotated[float, Field(ge=0, le=1e6)]] | None = Field(
-        default=None, max_length=len(KNOWN_NOTIONS) + 2
+        default=None, max_length=len(_NOTIONS) + 2
     )
     constraints: list[ConstraintText] = Field(default_factory=list, max_length=10)
     maximize: MetricName = "balanced_accuracy"
@@ -223,7 +339,7 @@ class PointRule(BaseModel):
     @field_validator("constraints")
     @classmethod
     def _constraints_parse(cls, constraints: list[str]) -> list[str]:
-        return [_canonical_constraint(c) for c in constraints]
+        return [canonical_constraint(c) for c in constraints]
 
     @model_validator(mode="after")
     def _is_a_rule(self) -> PointRule:
@@ -243,6 +359,29 @@ class SelectPoint(BaseModel):
     rule: PointRule
 
 
+class Undo(BaseModel):
+    """Go back to the point chosen before the current one."""
+
+    model_config = _STRICT
+    kind: Literal["undo"] = "undo"
+
+
+class Move(BaseModel):
+    """Move along the front from the chosen point: to the next fairer or more accurate one."""
+
+    model_config = _STRICT
+    kind: Literal["move"] = "move"
+    direction: Literal["fairer", "more_accurate"]
+
+
+class Compare(BaseModel):
+    """Compare the chosen point with the unconstrained model or single-task models."""
+
+    model_config = _STRICT
+    kind: Literal["compare"] = "compare"
+    against: Literal["baseline", "single_task"] = "baseline"
+
+
 class Explain(BaseModel):
     """Explain a point in plain language: the selected one, or ``round``."""
 
@@ -259,18 +398,64 @@ class Export(BaseModel):
     round: Round | None = Field(default=None, description="null = the selected point")
 
 
+class ListRuns(BaseModel):
+    """List the runs trained so far."""
+
+    model_config = _STRICT
+    kind: Literal["list_runs"] = "list_runs"
+
+
+class OpenRun(BaseModel):
+    """Reopen an earlier run: its id, or its number in the list (1 = the latest)."""
+
+    model_config = _STRICT
+    kind: Literal["open_run"] = "open_run"
+    run: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+
+
+# ------------------------------------------------------------------ questions
+
+AskTopic = Literal[
+    "metric", "points", "worst_group", "status", "setup", "selected", "columns", "datasets"
+]
+
+
+class Define(BaseModel):
+    """What a fairness notion or performance metric means (from the registry)."""
+
+    model_config = _STRICT
+    kind: Literal["define"] = "define"
+    term: MetricName
+
+
+class Ask(BaseModel):
+    """A question about the chosen point, the run or the set-up, answered from stored numbers.
+
+    ``metric`` (topic ``metric``): the figure asked for, null for all of them. ``text``: a
+    model's own answer, if it gave one; it is used only when every number in it is one of
+    the point's stored numbers.
+    """
+
+    model_config = _STRICT
+    kind: Literal["ask"] = "ask"
+    topic: AskTopic
+    metric: MetricName | None = None
+    text: Text | None = None
+
+
 class Help(BaseModel):
-    """The user greets or asks what they can do."""
+    """The user asks what they can do."""
 
     model_config = _STRICT
     kind: Literal["help"] = "help"
 
 
-class StartOver(BaseModel):
-    """Forget the set-up and start again."""
+class SmallTalk(BaseModel):
+    """A greeting, thanks or goodbye; or a message in another language."""
 
     model_config = _STRICT
-    kind: Literal["start_over"] = "start_over"
+    kind: Literal["small_talk"] = "small_talk"
+    mood: Literal["greeting", "thanks", "bye", "how_are_you", "other_language"] = "greeting"
 
 
 class Clarify(BaseModel):
@@ -278,11 +463,11 @@ class Clarify(BaseModel):
 
     model_config = _STRICT
     kind: Literal["clarify"] = "clarify"
-    question: Annotated[str, StringConstraints(min_length=1, max_length=TEXT_MAX)]
+    question: Text
     options: list[Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX)]] = Field(
         default_factory=list,
         max_length=10,
-        description="short replies the user could send, e.g. 'protect sex'",
+        description="whole replies the user could send, e.g. 'protect sex'",
     )
 
 
@@ -290,17 +475,32 @@ Intent = Annotated[
     ChooseDataset
     | UploadDataset
     | SetTarget
+    | SetPositive
+    | SetTargetRule
+    | SetTasks
     | SetProtected
+    | DropColumns
+    | KeepColumns
     | ChooseLearner
     | SetNotions
     | AddConstraint
     | SetRounds
+    | SetEpochs
+    | StartOver
     | Train
+    | Cancel
     | SelectPoint
+    | Undo
+    | Move
+    | Compare
     | Explain
     | Export
+    | ListRuns
+    | OpenRun
+    | Define
+    | Ask
     | Help
-    | StartOver
+    | SmallTalk
     | Clarify,
     Field(discriminator="kind"),
 ]
@@ -309,219 +509,21 @@ Intent = Annotated[
 SETUP_INTENTS: tuple[type[BaseModel], ...] = (
     ChooseDataset,
     SetTarget,
+    SetPositive,
+    SetTargetRule,
+    SetTasks,
     SetProtected,
+    DropColumns,
+    KeepColumns,
     ChooseLearner,
     SetNotions,
     AddConstraint,
     SetRounds,
-    StartOver,
+    SetEpochs,
 )
-"""Intents that :func:`apply` folds into a :class:`Setup`."""
+"""Intents that :func:`~fairfront.service.chat.apply` folds into a set-up."""
 
-ACTION_INTENTS: tuple[type[BaseModel], ...] = (Train, SelectPoint, Explain, Export, StartOver)
-"""Intents that act (train, choose, explain, export, forget); dropped next to a clarify."""
-
-
-# ------------------------------------------------------------- set-up and context
-
-
-class Setup(BaseModel):
-    """What a session will train. ``None`` and empty lists mean "the default"."""
-
-    model_config = _STRICT
-    dataset: Name | None = None
-    target: Name | None = None
-    positive: Name | None = None
-    protected: list[Name] | None = Field(
-        default=None, max_length=20, description="None: the dataset's default attributes"
-    )
-    learner: LearnerName = "mmm_fair"
-    notions: list[NotionName] = Field(
-        default_factory=list, max_length=len(KNOWN_NOTIONS), description="empty: eo"
-    )
-    constraints: list[ConstraintText] = Field(default_factory=list, max_length=20)
-    rounds: Round = 300
-
-    @property
-    def effective_notions(self) -> list[str]:
-        """The notions a run would use (``["eo"]`` when none are chosen)."""
-        return list(self.notions) or ["eo"]
-
-    def problems(self, info: DatasetInfo | None = None) -> list[str]:
-        """What stops this set-up from training, in words (empty when it can train).
-
-        ``info`` (the chosen dataset's) lets it count default protected attributes.
-        """
-        out: list[str] = []
-        if self.dataset is None:
-            out.append("no dataset is chosen yet")
-        if self.learner == "adafair":
-            notions = self.effective_notions
-            if len(notions) != 1 or notions[0] not in ADAFAIR_NOTIONS:
-                out.append(
-                    f"AdaFair takes one notion among {', '.join(ADAFAIR_NOTIONS)}, "
-                    f"not {', '.join(notions)}"
-                )
-            if self.constraints:
-                out.append("AdaFair takes no constraints; use mmm_fair for constraints")
-            protected = self.protected
-            if protected is None and info is not None:
-                protected = info.protected
-            if protected is not None and len(protected) != 1:
-                out.append(
-                    f"AdaFair handles one protected attribute, not {len(protected)} "
-                    f"({', '.join(protected)}); protect one, or use mmm_fair"
-                )
-        return out
-
-    def run_spec(self) -> RunSpec:
-        """The :class:`~fairfront.training.RunSpec` to train; :class:`SetupError` if none."""
-        if self.dataset is None:
-            raise SetupError("choose a dataset before training")
-        return RunSpec(
-            data=self.dataset,
-            target=self.target,
-            positive=self.positive,
-            protected=None if self.protected is None else list(self.protected),
-            learner=self.learner,
-            notions=self.effective_notions,
-            rounds=self.rounds,
-            constraints=list(self.constraints),
-        )
-
-
-class DatasetInfo(BaseModel):
-    """What the parser may know about one dataset (never its rows)."""
-
-    model_config = _STRICT
-    columns: list[Annotated[str, StringConstraints(max_length=NAME_MAX)]] = Field(max_length=2000)
-    target: Name
-    positive: Name
-    protected: list[Name] = Field(default_factory=list, max_length=50)
-    builtin: bool = Field(default=False, description="built-ins have a fixed target column")
-
-    @classmethod
-    def from_dataset(cls, dataset: Dataset, *, builtin: bool = False) -> DatasetInfo:
-        """From a loaded :class:`~fairfront.datasets.Dataset`."""
-        columns = [str(c) for c in dataset.X.columns]
-        if dataset.target not in columns:
-            columns.append(str(dataset.target))
-        return cls(
-            columns=columns,
-            target=dataset.target,
-            positive=dataset.positive,
-            protected=[p.column for p in dataset.protected],
-            builtin=builtin,
-        )
-
-
-class RunInfo(BaseModel):
-    """The session's latest run, as far as the parser needs it."""
-
-    model_config = _STRICT
-    status: Annotated[str, StringConstraints(max_length=40)] = "done"
-    notions: list[NotionName] = Field(
-        default_factory=list, description="the run's front notions, the first one first"
-    )
-    rounds: Round | None = Field(default=None, description="rounds the run has (so far)")
-
-
-class ChatContext(BaseModel):
-    """Everything the parser reads besides the message."""
-
-    model_config = _STRICT
-    datasets: dict[Name, DatasetInfo] = Field(default_factory=dict, max_length=200)
-    run: RunInfo | None = None
-    setup: Setup = Field(default_factory=Setup)
-
-
-# ------------------------------------------------------------------------ folding
-
-
-def _attribute_of(constraint: str) -> str | None:
-    return Constraint.parse(constraint).attribute
-
-
-def _same_bound(a: str, b: str) -> bool:
-    ca, cb = Constraint.parse(a), Constraint.parse(b)
-    return (ca.metric, ca.attribute, ca.op) == (cb.metric, cb.attribute, cb.op)
-
-
-def apply(setup: Setup, intent: BaseModel) -> Setup:
-    """The set-up after ``intent`` (a new object; other intents leave it unchanged).
-
-    Choosing another dataset resets its target, positive class, protected attributes
-    and per-attribute constraints; setting protected attributes drops constraints on
-    attributes no longer protected; a constraint replaces one on the same metric,
-    attribute and direction.
-    """
-    if isinstance(intent, StartOver):
-        return Setup()
-    if isinstance(intent, ChooseDataset):
-        if intent.name == setup.dataset:
-            return setup
-        kept = [c for c in setup.constraints if _attribute_of(c) is None]
-        return setup.model_copy(
-            update={
-                "dataset": intent.name,
-                "target": None,
-                "positive": None,
-                "protected": None,
-                "constraints": kept,
-            }
-        )
-    if isinstance(intent, SetTarget):
-        return setup.model_copy(update={"target": intent.column, "positive": intent.positive})
-    if isinstance(intent, SetProtected):
-        columns = {a.partition(":")[0].strip() for a in intent.attributes}
-        kept = [c for c in setup.constraints if _attribute_of(c) in columns | {None}]
-        return setup.model_copy(update={"protected": list(intent.attributes), "constraints": kept})
-    if isinstance(intent, ChooseLearner):
-        return setup.model_copy(update={"learner": intent.learner})
-    if isinstance(intent, SetNotions):
-        return setup.model_copy(update={"notions": list(intent.notions)})
-    if isinstance(intent, AddConstraint):
-        kept = [c for c in setup.constraints if not _same_bound(c, intent.text)]
-        return setup.model_copy(update={"constraints": [*kept, intent.text]})
-    if isinstance(intent, SetRounds):
-        return setup.model_copy(update={"rounds": intent.rounds})
-    return setup
-
-
-_LEARNER_NAMES = {"mmm_fair": "MMM-Fair", "adafair": "AdaFair"}
-
-
-def notion_phrase(notion: str) -> str:
-    """``"equalized odds (worst case, Fairlearn convention) (eo)"``."""
-    return f"{NOTIONS[notion].label} ({notion})"
-
-
-def describe_setup(setup: Setup, datasets: Mapping[str, DatasetInfo] | None = None) -> str:
-    """The set-up in a few plain sentences, with what still stops it from training."""
-    info = (datasets or {}).get(setup.dataset or "")
-    if setup.dataset is None:
-        lines = ["Dataset: not chosen yet."]
-    else:
-        target = setup.target or (info.target if info else "its default target")
-        positive = setup.positive or (info.positive if info else "the default")
-        lines = [f"Dataset: {setup.dataset}, predicting {target} (positive class: {positive})."]
-    if setup.protected is not None:
-        lines.append(f"Protected attributes: {', '.join(setup.protected)}.")
-    elif info is not None and info.protected:
-        lines.append(f"Protected attributes: the defaults ({', '.join(info.protected)}).")
-    else:
-        lines.append("Protected attributes: the dataset's defaults.")
-    lines.append(f"Learner: {_LEARNER_NAMES[setup.learner]} ({setup.learner}).")
-    default = "" if setup.notions else " (the default)"
-    notions = ", ".join(notion_phrase(n) for n in setup.effective_notions)
-    lines.append(f"Fairness notions: {notions}{default}.")
-    if setup.constraints:
-        described = "; ".join(Constraint.parse(c).describe() for c in setup.constraints)
-        lines.append(f"Constraints: {described}.")
-    else:
-        lines.append("Constraints: none (the knee of the front is chosen).")
-    lines.append(f"Rounds: {setup.rounds}.")
-    problems = setup.problems(info)
-    if problems:
-        lines.append("Before training: " + "; ".join(problems) + ".")
-    return "\n".join(lines)
+ACTION_INTENTS: tuple[type[BaseModel], ...] = (
+    Train, Cancel, SelectPoint, Undo, Move, Explain, Export, StartOver, OpenRun,
+)  # fmt: skip
+"""Intents that act (and change what is stored)."""

@@ -3,7 +3,7 @@
 The tools are generated from the intent models' JSON schemas, one per ``kind``; the
 model's arguments are validated by the same pydantic models and then checked against
 the session's context like the deterministic parser's own results
-(:func:`~fairfront.service.chat._parser.check_intents`). No tool call, a call to an
+(:func:`~fairfront.service.chat.check_intents`). No tool call, a call to an
 unknown tool, unreadable or invalid arguments, an error or a timeout: the
 deterministic parser's result is used instead. The message and the context reach the
 prompt only inside a quoted data block.
@@ -22,13 +22,17 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from fairfront.service.explain import render_prompt
 
-from ._intents import MAX_ROUNDS, ChatContext, Intent
-from ._parser import MAX_CLAUSES, MAX_MESSAGE_CHARS, check_intents, parse
+from ._checks import check_intents
+from ._intents import MAX_ROUNDS, Intent
+from ._reader import MAX_MESSAGE_CHARS, parse
+from ._setup import ChatContext
 
 __all__ = ["LLMIntentParser", "ParseResult", "intent_tools"]
 
 logger = logging.getLogger(__name__)
 
+MAX_CLAUSES = 30
+"""Most function calls one answer may make."""
 MAX_ARGUMENT_CHARS = 10_000
 """Longest tool-call arguments read."""
 
