@@ -20,14 +20,28 @@ SUITE = Path(__file__).parent / "data" / "chat_suite.yaml"
 INTENT: TypeAdapter[Any] = TypeAdapter(Intent)
 
 LOANS = DatasetInfo(
-    columns=["ID", "name", "age", "sex", "income", "score", "grade", "class", "region",
-             "defaulted"],
+    columns=[
+        "ID",
+        "name",
+        "age",
+        "sex",
+        "income",
+        "score",
+        "grade",
+        "class",
+        "region",
+        "defaulted",
+    ],
     target="defaulted",
     positive="1",
     protected=["sex"],
     numeric=["age", "income", "score", "grade"],
-    values={"defaulted": ["0", "1"], "class": ["A", "B", "C"], "sex": ["female", "male"],
-            "region": ["North", "South", "East", "West"]},
+    values={
+        "defaulted": ["0", "1"],
+        "class": ["A", "B", "C"],
+        "sex": ["female", "male"],
+        "region": ["North", "South", "East", "West"],
+    },
     excluded={"ID": ["identifier"], "name": ["free_text"]},
 )
 """An uploaded CSV as the dataset profile describes it (i11's keys)."""
@@ -58,12 +72,15 @@ class Case:
 
 
 def _intent(spec: dict[str, Any]) -> Any:
-    (kind, args), = spec.items()
+    ((kind, args),) = spec.items()
     if kind == "note":
         return ("note", str(args))
     if not isinstance(args, dict):
-        model = next(m for m in INTENT.core_schema["choices"].values()
-                     if m["schema"]["fields"]["kind"]["schema"]["default"] == kind)
+        model = next(
+            m
+            for m in INTENT.core_schema["choices"].values()
+            if m["schema"]["fields"]["kind"]["schema"]["default"] == kind
+        )
         field = next(f for f in model["schema"]["fields"] if f != "kind")
         args = {field: args}
     return INTENT.validate_python({"kind": kind, **args})

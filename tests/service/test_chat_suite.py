@@ -23,8 +23,11 @@ MIN_UNDERSTOOD = 0.85
 def test_the_rule_reader_never_misreads(capsys: pytest.CaptureFixture[str]) -> None:
     contexts, cases = load()
     assert len(cases) >= MIN_CASES
-    grades = [(case, grade(case, got), got)
-              for case in cases for got in [parse(case.message, contexts[case.context])]]
+    grades = [
+        (case, grade(case, got), got)
+        for case in cases
+        for got in [parse(case.message, contexts[case.context])]
+    ]
     counts, text = report(grades)
     with capsys.disabled():
         print("\nrule reader:", text)
@@ -68,14 +71,18 @@ def test_the_llm_path_applies_exactly_the_calls(stub: LLMStub) -> None:
         result = llm.parse_with_source(case.message, contexts[case.context])
         assert result.source == "llm", (case.label, result.reason)
         expected = [i for i in case.intents if not isinstance(i, tuple)]
-        got = [i for i in result.intents if not (
-            isinstance(i, Clarify) and i.question.startswith("I cannot train yet"))]
+        got = [
+            i
+            for i in result.intents
+            if not (isinstance(i, Clarify) and i.question.startswith("I cannot train yet"))
+        ]
         if case.question is not None:
             ok = len(got) == 1 and isinstance(got[0], Clarify)
         else:
             ok = got == expected
         if not ok:
             mismatches.append(f"{case.label}: {got}")
-        body = stub.requests[-1]["body"]
-        assert json.dumps(case.message)[1:-1] in body["messages"][1]["content"]
+        user = stub.requests[-1]["body"]["messages"][1]["content"]
+        inside = user.partition('<data name="request">')[2].partition("</data>")[0]
+        assert json.loads(inside)["message"] == case.message
     assert not mismatches, "\n".join(mismatches[:20])

@@ -13,8 +13,14 @@ from typing import Any
 from fairfront.service.explain import FactSheet
 from fairfront.vocabulary import NOTIONS, PERFORMANCE
 
-__all__ = ["compare_answer", "define", "move_along", "point_answer", "points_answer",
-           "worst_group_answer"]
+__all__ = [
+    "compare_answer",
+    "define",
+    "move_along",
+    "point_answer",
+    "points_answer",
+    "worst_group_answer",
+]
 
 
 def _f(value: Any) -> str:
@@ -33,16 +39,23 @@ def define(term: str) -> str:
         metric = PERFORMANCE[term]
         return f"{metric.label.capitalize()}: {metric.description}. Higher is better."
     notion = NOTIONS[term]
-    text = (f"{notion.short or notion.label} ({notion.name}): the {notion.description}, "
-            "between the groups of each protected attribute; 0 means equal rates, lower is "
-            "fairer.")
+    text = (
+        f"{notion.short or notion.label} ({notion.name}): the {notion.description}, "
+        "between the groups of each protected attribute; 0 means equal rates, lower is "
+        "fairer."
+    )
     if notion.convention:
         text += f" It is {notion.convention}."
-        others = [n for n in NOTIONS.values() if n.rates != notion.rates and n.convention
-                  and n.name != notion.name and {"tpr"} <= set(n.rates)]
+        others = [
+            n
+            for n in NOTIONS.values()
+            if n.rates != notion.rates
+            and n.convention
+            and n.name != notion.name
+            and {"tpr"} <= set(n.rates)
+        ]
         for other in others:
-            text += (f" The other equalized-odds convention is {other.name}: "
-                     f"{other.convention}.")
+            text += f" The other equalized-odds convention is {other.name}: {other.convention}."
     return text
 
 
@@ -81,26 +94,35 @@ def points_answer(front: Mapping[str, Any]) -> str:
     selection = front.get("selection") or {}
     shown = ", ".join(str(r) for r in on_front[:15]) + (" ..." if len(on_front) > 15 else "")
     chosen = f" The chosen point is round {selection['round']}." if selection.get("round") else ""
-    return (f"The run has {len(points)} points (one per round); {len(on_front)} of them are on "
-            f"the Pareto front (rounds {shown or 'none'}).{chosen}")
+    return (
+        f"The run has {len(points)} points (one per round); {len(on_front)} of them are on "
+        f"the Pareto front (rounds {shown or 'none'}).{chosen}"
+    )
 
 
 def worst_group_answer(facts: FactSheet) -> str:
     gap = facts.largest_gap
     if gap is None:
         return "This run stores no per-group rates to compare (it has no test split)."
-    rate = {"tpr": "true-positive rate", "fpr": "false-positive rate",
-            "selection_rate": "selection rate", "accuracy": "accuracy"}[gap.rate]
+    rate = {
+        "tpr": "true-positive rate",
+        "fpr": "false-positive rate",
+        "selection_rate": "selection rate",
+        "accuracy": "accuracy",
+    }[gap.rate]
     worse_is_high = gap.rate == "fpr"
     worst = gap.high_group if worse_is_high else gap.low_group
-    worst_value, best_value = ((gap.high_value, gap.low_value) if worse_is_high
-                               else (gap.low_value, gap.high_value))
+    worst_value, best_value = (
+        (gap.high_value, gap.low_value) if worse_is_high else (gap.low_value, gap.high_value)
+    )
     best = gap.low_group if worse_is_high else gap.high_group
-    return (f"At round {facts.point.round}, the largest gap is in {gap.attribute}: the "
-            f"{rate} of {worst} is {_f(worst_value)} against {_f(best_value)} for {best} "
-            f"(a gap of {_f(gap.gap)}, {facts.split} split; {gap.low_n + gap.high_n} rows in "
-            "those two groups). So "
-            f"{worst} is worst off by that rate.")
+    return (
+        f"At round {facts.point.round}, the largest gap is in {gap.attribute}: the "
+        f"{rate} of {worst} is {_f(worst_value)} against {_f(best_value)} for {best} "
+        f"(a gap of {_f(gap.gap)}, {facts.split} split; {gap.low_n + gap.high_n} rows in "
+        "those two groups). So "
+        f"{worst} is worst off by that rate."
+    )
 
 
 def compare_answer(facts: FactSheet) -> str:
@@ -108,21 +130,23 @@ def compare_answer(facts: FactSheet) -> str:
     if base is None:
         return "This run has no unconstrained baseline stored (it was trained without one)."
     mine = facts.report
-    lines = [f"Round {facts.point.round} against the same learner without fairness costs "
-             f"({facts.split} split):",
-             f"- accuracy {_f(mine.accuracy)} vs {_f(base.accuracy)} "
-             f"(change {_f(base.accuracy_change)})",
-             f"- balanced accuracy {_f(mine.balanced_accuracy)} vs {_f(base.balanced_accuracy)} "
-             f"(change {_f(base.balanced_accuracy_change)})"]
+    lines = [
+        f"Round {facts.point.round} against the same learner without fairness costs "
+        f"({facts.split} split):",
+        f"- accuracy {_f(mine.accuracy)} vs {_f(base.accuracy)} "
+        f"(change {_f(base.accuracy_change)})",
+        f"- balanced accuracy {_f(mine.balanced_accuracy)} vs {_f(base.balanced_accuracy)} "
+        f"(change {_f(base.balanced_accuracy_change)})",
+    ]
     for name, theirs in base.notions.items():
-        lines.append(f"- {_label(name)} {_f(mine.notion(name))} vs {_f(theirs)} "
-                     f"(change {_f(base.notion_changes.get(name))})")
+        lines.append(
+            f"- {_label(name)} {_f(mine.notion(name))} vs {_f(theirs)} "
+            f"(change {_f(base.notion_changes.get(name))})"
+        )
     return "\n".join(lines)
 
 
-def move_along(
-    front: Mapping[str, Any], current: int, direction: str
-) -> tuple[int | None, str]:
+def move_along(front: Mapping[str, Any], current: int, direction: str) -> tuple[int | None, str]:
     """The next front point from round ``current``: fairer (lower first notion) or more
     accurate (higher balanced accuracy), with what changes (validation split)."""
     notion = (front.get("notions") or ["eo"])[0]
@@ -140,8 +164,10 @@ def move_along(
         pick = min(better, key=lambda p: p["validation"]["balanced_accuracy"], default=None)
     if pick is None:
         word = "fairer" if direction == "fairer" else "more accurate"
-        return None, (f"Round {current} is already the {word.replace('more ', 'most ')} point "
-                      f"of the front; there is no {word} one.")
+        return None, (
+            f"Round {current} is already the {word.replace('more ', 'most ')} point "
+            f"of the front; there is no {word} one."
+        )
     new_value = _value(pick["validation"], notion)
     new_bacc = pick["validation"]["balanced_accuracy"]
     return pick["round"], (

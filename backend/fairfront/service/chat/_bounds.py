@@ -101,9 +101,11 @@ def read_bounds(clause: Clause, checker: Checker) -> list[str] | None:
             if clause.items[j].cue(*_BETWEEN):
                 clause.take(j)
         if not clause.items[number_at].token.percent and value > 1:
-            checker.ask(f"Is {written} in '{clause.items[i].text} {written}' a percentage? Rates "
-                        "and gaps lie between 0 and 1.",
-                        [f"keep {term.value} {'under' if op == '<=' else 'above'} {written}%"])
+            checker.ask(
+                f"Is {written} in '{clause.items[i].text} {written}' a percentage? Rates "
+                "and gaps lie between 0 and 1.",
+                [f"keep {term.value} {'under' if op == '<=' else 'above'} {written}%"],
+            )
             return None
         for name in names:
             checked = checker.bound(term.value, op, value, name, written)

@@ -52,8 +52,13 @@ from ._setup import ChatContext, DatasetInfo, Setup, apply
 __all__ = ["Checker", "check_intents", "key", "listing", "quote"]
 
 _IntentT = TypeVar("_IntentT", bound=BaseModel)
-_NEED_RUN = {SelectPoint: "choose a point from", Explain: "explain", Export: "export",
-             Undo: "go back on", Move: "move along"}
+_NEED_RUN = {
+    SelectPoint: "choose a point from",
+    Explain: "explain",
+    Export: "export",
+    Undo: "go back on",
+    Move: "move along",
+}
 
 
 def key(text: str) -> str:
@@ -144,15 +149,20 @@ class Checker:
         if 1 <= number <= top:
             return True
         have = "this run has" if run is not None and run.rounds else "rounds are numbered"
-        self.ask(f"There is no round {number}: {have} 1 to {top}. Which round?",
-                 [f"pick round {top}", "pick the knee"])
+        self.ask(
+            f"There is no round {number}: {have} 1 to {top}. Which round?",
+            [f"pick round {top}", "pick the knee"],
+        )
         return False
 
     def rounds_ok(self, number: int) -> bool:
         if 1 <= number <= MAX_ROUNDS:
             return True
-        self.ask(f"Rounds must be between 1 and {MAX_ROUNDS}; {number} is out of range. "
-                 "How many rounds?", [f"{MAX_ROUNDS} rounds", "300 rounds"])
+        self.ask(
+            f"Rounds must be between 1 and {MAX_ROUNDS}; {number} is out of range. "
+            "How many rounds?",
+            [f"{MAX_ROUNDS} rounds", "300 rounds"],
+        )
         return False
 
     def choose_dataset(self, typed: str) -> bool:
@@ -162,8 +172,11 @@ class Checker:
             close = difflib.get_close_matches(typed.casefold(), names, n=2, cutoff=0.7)
             self.ask(
                 f"There is no dataset {quote(typed)}. "
-                + (f"Did you mean {' or '.join(close)}?" if close
-                   else f"Choose one of {listing(names)}, or upload your own CSV."),
+                + (
+                    f"Did you mean {' or '.join(close)}?"
+                    if close
+                    else f"Choose one of {listing(names)}, or upload your own CSV."
+                ),
                 [f"use {n}" for n in (close or names[:5])],
             )
             return False
@@ -173,14 +186,18 @@ class Checker:
     def train(self) -> None:
         self.tried_training = True
         if self.setup.dataset is None:
-            self.ask("Which dataset should I train on? Choose one"
-                     + (f" ({listing(list(self.context.datasets))})" if self.context.datasets
-                        else "") + " or upload your own CSV.",
-                     [*self.dataset_options(), "upload my own data"])
+            self.ask(
+                "Which dataset should I train on? Choose one"
+                + (f" ({listing(list(self.context.datasets))})" if self.context.datasets else "")
+                + " or upload your own CSV.",
+                [*self.dataset_options(), "upload my own data"],
+            )
             return
         problems = self.setup.problems(self.info)
         if problems:  # read right, but not trainable: said once, next to the set-up
-            self.intents.append(Clarify(question="I cannot train yet: " + "; ".join(problems) + "."))
+            self.intents.append(
+                Clarify(question="I cannot train yet: " + "; ".join(problems) + ".")
+            )
             return
         self.emit(Train())
 
@@ -204,11 +221,16 @@ class Checker:
             suggestions = [by_key[c] for c in difflib.get_close_matches(k, list(by_key), 3, 0.75)]
         name = self.setup.dataset or "this dataset"
         if suggestions:
-            self.ask(f"{name} has no column {quote(typed)}. Did you mean "
-                     + " or ".join(suggestions) + "?", [option(s) for s in suggestions])
+            self.ask(
+                f"{name} has no column {quote(typed)}. Did you mean "
+                + " or ".join(suggestions)
+                + "?",
+                [option(s) for s in suggestions],
+            )
         else:
-            self.ask(f"{name} has no column {quote(typed)}. Its columns are: "
-                     f"{listing(info.columns)}.")
+            self.ask(
+                f"{name} has no column {quote(typed)}. Its columns are: {listing(info.columns)}."
+            )
         return None
 
     def protected_now(self, info: DatasetInfo) -> list[str]:
@@ -223,7 +245,13 @@ class Checker:
         for index, item in enumerate(items):
             typed, sep, spec = item.partition(":")
 
-            def option(column: str, index: int = index, sep: str = sep, spec: str = spec) -> str:
+            def option(
+                column: str,
+                index: int = index,
+                sep: str = sep,
+                spec: str = spec,
+                chosen: list[str] = chosen,
+            ) -> str:
                 picked = [*chosen, column + sep + spec, *items[index + 1 :]]
                 unique = {p.partition(":")[0].casefold(): p for p in reversed(picked)}
                 return "protect " + ", ".join(reversed(list(unique.values())))
@@ -238,12 +266,14 @@ class Checker:
                 except GroupingError as error:
                     self.ask(f"I cannot read {quote(item)}: {error}.")
                     return
-                if "," in spec or spec.replace(".", "", 1).isdigit():
-                    if info.numeric and column not in info.numeric:
-                        self.ask(f"{column} is not numeric, so it cannot be split at numbers. "
-                                 f"Protect each of its values, or one value against the rest?",
-                                 [f"protect {column}:all", f"protect {column}"])
-                        return
+                edges = "," in spec or spec.replace(".", "", 1).isdigit()
+                if edges and info.numeric and column not in info.numeric:
+                    self.ask(
+                        f"{column} is not numeric, so it cannot be split at numbers. "
+                        f"Protect each of its values, or one value against the rest?",
+                        [f"protect {column}:all", f"protect {column}"],
+                    )
+                    return
             chosen = [c for c in chosen if c.partition(":")[0] != column] + [text]
         built = self.build(lambda: SetProtected(attributes=chosen), "protect those columns")
         if built is not None:
@@ -277,9 +307,11 @@ class Checker:
         if real is None:
             return
         if info.builtin and real != info.target:
-            self.ask(f"{self.setup.dataset} always predicts {info.target} (positive class "
-                     f"{info.positive}); to predict {real}, upload your own CSV.",
-                     [f"predict {info.target}", "upload my own data"])
+            self.ask(
+                f"{self.setup.dataset} always predicts {info.target} (positive class "
+                f"{info.positive}); to predict {real}, upload your own CSV.",
+                [f"predict {info.target}", "upload my own data"],
+            )
             return
         if positive is None and real == info.target and info.positive_question is None:
             positive = info.positive
@@ -296,9 +328,11 @@ class Checker:
         same = [v for v in values if v.casefold() == value.casefold()]
         if len(same) == 1:
             return True
-        self.ask(f"{column} has no value {quote(value)}; its values are {listing(values)}. "
-                 "Which one is the positive class?",
-                 [f"the positive class is {v}" for v in values[:5]])
+        self.ask(
+            f"{column} has no value {quote(value)}; its values are {listing(values)}. "
+            "Which one is the positive class?",
+            [f"the positive class is {v}" for v in values[:5]],
+        )
         return False
 
     def positive(self, value: str) -> None:
@@ -319,8 +353,11 @@ class Checker:
         if real is None:
             return
         if info.builtin:
-            self.ask(f"{self.setup.dataset} has a fixed target ({info.target}); rules on a "
-                     "column work on your own CSV.", [f"predict {info.target}"])
+            self.ask(
+                f"{self.setup.dataset} has a fixed target ({info.target}); rules on a "
+                "column work on your own CSV.",
+                [f"predict {info.target}"],
+            )
             return
         built = self.build(lambda: SetTargetRule(rule=f"{real} {op} {value}"), "use that rule")
         if built is not None:
@@ -335,8 +372,11 @@ class Checker:
         for name in names:
             found = next((t for t in known if key(t) == key(name)), None)
             if found is None:
-                self.ask(f"{self.setup.dataset} has no task {quote(name)}; its tasks are "
-                         f"{listing(known)}.", [f"predict {' and '.join(known[:2])} together"])
+                self.ask(
+                    f"{self.setup.dataset} has no task {quote(name)}; its tasks are "
+                    f"{listing(known)}.",
+                    [f"predict {' and '.join(known[:2])} together"],
+                )
                 return
             real.append(found)
         built = self.build(lambda: SetTasks(tasks=real), "predict those together")
@@ -344,30 +384,39 @@ class Checker:
             self.emit(built)
 
     # --------------------------------------------------------------- bounds
-    def bound(self, metric: str, op: str, value: float, attribute: str | None,
-              written: str) -> str | None:
+    def bound(
+        self, metric: str, op: str, value: float, attribute: str | None, written: str
+    ) -> str | None:
         """One bound as canonical constraint text, or None after asking."""
         label = NOTIONS[metric].short if metric in NOTIONS else metric.replace("_", " ")
         if metric not in PERFORMANCE_METRICS and op == ">=":
-            self.ask(f"{label} is a gap between groups, so it only takes an upper bound. "
-                     f"Did you mean {metric} under {written}?", [f"keep {metric} under {written}"])
+            self.ask(
+                f"{label} is a gap between groups, so it only takes an upper bound. "
+                f"Did you mean {metric} under {written}?",
+                [f"keep {metric} under {written}"],
+            )
             return None
         if attribute is not None:
             if metric in PERFORMANCE_METRICS:
-                self.ask(f"{label} has no per-attribute value; drop 'for {attribute}'?",
-                         [f"keep {metric} {'above' if op == '>=' else 'under'} {written}"])
+                self.ask(
+                    f"{label} has no per-attribute value; drop 'for {attribute}'?",
+                    [f"keep {metric} {'above' if op == '>=' else 'under'} {written}"],
+                )
                 return None
             info = self.info
             if info is not None:
-                column = self.column(attribute, lambda c: f"keep {metric} under {written} for {c}",
-                                     info)
+                column = self.column(
+                    attribute, lambda c: f"keep {metric} under {written} for {c}", info
+                )
                 if column is None:
                     return None
                 protected = [p.partition(":")[0] for p in self.protected_now(info)]
                 if column not in protected:
-                    self.ask(f"{column} is not a protected attribute (protected: "
-                             f"{', '.join(protected) or 'none'}). Protect it first?",
-                             ["protect " + ", ".join([*protected, column])])
+                    self.ask(
+                        f"{column} is not a protected attribute (protected: "
+                        f"{', '.join(protected) or 'none'}). Protect it first?",
+                        ["protect " + ", ".join([*protected, column])],
+                    )
                     return None
                 attribute = column
         where = f"[{attribute}]" if attribute else ""
@@ -417,8 +466,11 @@ class Checker:
                 self.add_bound(checked)
         elif isinstance(intent, tuple(_NEED_RUN)):
             if self.needs_run(_NEED_RUN[type(intent)]):
-                number = intent.rule.round if isinstance(intent, SelectPoint) else getattr(
-                    intent, "round", None)
+                number = (
+                    intent.rule.round
+                    if isinstance(intent, SelectPoint)
+                    else getattr(intent, "round", None)
+                )
                 if number is None or self.round_ok(number):
                     self.emit(intent)
         elif isinstance(intent, Ask) and intent.topic in ("metric", "worst_group", "selected"):
@@ -442,8 +494,12 @@ def check_intents(intents: Sequence[Intent], context: ChatContext, limit: int = 
         checker.check(intent)
     result = checker.result()
     if not result:
-        return [Clarify(question="Sorry, I did not understand that. Say 'help' for examples.",
-                        options=["help"])]
+        return [
+            Clarify(
+                question="Sorry, I did not understand that. Say 'help' for examples.",
+                options=["help"],
+            )
+        ]
     if any(isinstance(i, Clarify) for i in result):
         return [i for i in result if not isinstance(i, ACTION_INTENTS)]
     return result

@@ -16,12 +16,12 @@ from ._checks import Checker
 from ._clause import Clause
 from ._intents import (
     Cancel,
-    Intent,
     ChooseLearner,
     Compare,
     Define,
     Explain,
     Export,
+    Intent,
     ListRuns,
     Move,
     OpenRun,
@@ -62,7 +62,7 @@ def _round_number(clause: Clause) -> tuple[int, int, int] | None:
 
 
 def counts(clause: Clause, checker: Checker) -> list[tuple[int, Intent]]:
-    """"300 rounds", "rounds to 300", "30 epochs": numbers counting rounds or epochs."""
+    """ "300 rounds", "rounds to 300", "30 epochs": numbers counting rounds or epochs."""
     out: list[tuple[int, Intent]] = []
     for i, item in clause:
         if i in clause.used or not item.cue("rounds", "epochs"):
@@ -77,9 +77,12 @@ def counts(clause: Clause, checker: Checker) -> list[tuple[int, Intent]]:
             if n == after:
                 clause.take(*range(i, n))
             if number is None:
-                checker.ask(f"How many {item.text}? '{clause.items[n].text}' is not a whole number.")
+                checker.ask(
+                    f"How many {item.text}? '{clause.items[n].text}' is not a whole number."
+                )
             elif item.cue("epochs"):
-                built = checker.build(lambda number=number: SetEpochs(epochs=number), "set epochs")
+                epochs: int = number
+                built = checker.build(lambda: SetEpochs(epochs=epochs), "set epochs")
                 if built is not None:
                     out.append((i, built))
             elif checker.rounds_ok(number):
@@ -110,8 +113,9 @@ def setup_items(clause: Clause, checker: Checker, *, adding: bool = False) -> No
         if term is None and item.cue("together") and not clause.terms("task"):
             clause.take(i)
             names = [n for n, t in LEARNERS.items() if t.multitask]
-            checker.ask("Which multi-task learner: " + ", ".join(names) + "?",
-                        [f"use {n}" for n in names])
+            checker.ask(
+                "Which multi-task learner: " + ", ".join(names) + "?", [f"use {n}" for n in names]
+            )
             continue
         if term is None:
             continue
@@ -127,7 +131,7 @@ def setup_items(clause: Clause, checker: Checker, *, adding: bool = False) -> No
             listed = i if listed is None else listed
     if listed is not None:
         steps.append((listed, SetNotions(notions=notions)))
-    for position, step in sorted(steps, key=lambda s: s[0]):
+    for _, step in sorted(steps, key=lambda s: s[0]):
         if isinstance(step, str):
             checker.choose_dataset(step.removeprefix("dataset:"))
         else:
@@ -153,7 +157,9 @@ def select(clause: Clause, checker: Checker) -> bool:
         return True
     clause.take_all("select", "point", "use")
     if weights is not None:
-        rule = checker.build(lambda: PointRule(kind="weights", weights=weights), "use those weights")
+        rule = checker.build(
+            lambda: PointRule(kind="weights", weights=weights), "use those weights"
+        )
         if rule is not None:
             checker.emit(SelectPoint(rule=rule))
         return True
@@ -179,7 +185,9 @@ def select(clause: Clause, checker: Checker) -> bool:
         clause.take(*highest[0])
     elif clause.has("fairest"):
         clause.take_all("fairest")
-        notions = run.notions if run is not None and run.notions else checker.setup.effective_notions
+        notions = (
+            run.notions if run is not None and run.notions else checker.setup.effective_notions
+        )
         maximize = notions[0]
         named = [(i, t) for i, t in clause.terms("notion")]
         if len(named) == 1:
@@ -190,19 +198,29 @@ def select(clause: Clause, checker: Checker) -> bool:
         maximize = "accuracy"
     elif not bounds:
         clause.take_all("vague", "lowest", "highest")
-        checker.ask("Which point do you mean? The knee of the front (the best trade-off), the "
-                    "fairest one above an accuracy level, the most accurate one under a fairness "
-                    "bound, or a round number?",
-                    ["pick the knee", "pick the fairest point with balanced accuracy above 0.8",
-                     "pick the most accurate point with eo under 0.05"])
+        checker.ask(
+            "Which point do you mean? The knee of the front (the best trade-off), the "
+            "fairest one above an accuracy level, the most accurate one under a fairness "
+            "bound, or a round number?",
+            [
+                "pick the knee",
+                "pick the fairest point with balanced accuracy above 0.8",
+                "pick the most accurate point with eo under 0.05",
+            ],
+        )
         return True
     measured = run.notions if run is not None and run.notions else []
-    missing = [m for m in [maximize, *(Constraint.parse(c).metric for c in bounds)]
-               if m in NOTIONS and measured and m not in measured]
+    missing = [
+        m
+        for m in [maximize, *(Constraint.parse(c).metric for c in bounds)]
+        if m in NOTIONS and measured and m not in measured
+    ]
     if missing:
-        checker.ask(f"This run measured {', '.join(measured)} only, not {', '.join(missing)}. "
-                    f"Choose by {measured[0]}, or train again with {missing[0]}?",
-                    [f"pick the fairest point", f"use {missing[0]} and train"])
+        checker.ask(
+            f"This run measured {', '.join(measured)} only, not {', '.join(missing)}. "
+            f"Choose by {measured[0]}, or train again with {missing[0]}?",
+            ["pick the fairest point", f"use {missing[0]} and train"],
+        )
         return True
     rule = checker.build(
         lambda: PointRule(kind="constraints", constraints=bounds, maximize=maximize),
@@ -214,12 +232,15 @@ def select(clause: Clause, checker: Checker) -> bool:
 
 
 def _weights(clause: Clause) -> list[float] | None:
-    """"weights 1, 1, 2": one weight per objective."""
+    """ "weights 1, 1, 2": one weight per objective."""
     at = clause.find("weights")
     if at is None:
         return None
-    found = [j for j in range(at + 1, len(clause))
-             if clause.items[j].kind == "number" and j not in clause.used]
+    found = [
+        j
+        for j in range(at + 1, len(clause))
+        if clause.items[j].kind == "number" and j not in clause.used
+    ]
     if not found:
         return None
     clause.take(at, *found)
@@ -245,7 +266,7 @@ def _number_after(clause: Clause) -> tuple[int, list[int]] | None:
     return (got[0], [got[1], got[2]]) if got else None
 
 
-def command(clause: Clause, checker: Checker) -> bool:  # noqa: PLR0911 - one branch per cue
+def command(clause: Clause, checker: Checker) -> bool:
     """The one-word requests: start over, stop, runs, undo, move, compare, explain, export."""
     if clause.has("start_over"):
         clause.take_all("start_over")
@@ -276,15 +297,20 @@ def command(clause: Clause, checker: Checker) -> bool:  # noqa: PLR0911 - one br
         return True
     if clause.has("rest", "predict"):
         return False
-    if clause.has("compare") or (clause.has("baseline", "single_task") and len(clause.leftovers()) <= 2):
+    if clause.has("compare") or (
+        clause.has("baseline", "single_task") and len(clause.leftovers()) <= 2
+    ):
         single = clause.has("single_task")
         if checker.needs_run("compare"):
             checker.emit(Compare(against="single_task" if single else "baseline"))
         clause.take_all("compare", "baseline", "single_task", "against", "select", "question")
         return True
     terms = clause.terms("notion", "metric")
-    if clause.has("explain") and terms and _round_number(clause) is None and not clause.has(
-        "selected", "point"
+    if (
+        clause.has("explain")
+        and terms
+        and _round_number(clause) is None
+        and not clause.has("selected", "point")
     ):
         clause.take_all("explain")
         for i, term in terms:
@@ -305,7 +331,7 @@ def command(clause: Clause, checker: Checker) -> bool:  # noqa: PLR0911 - one br
 
 
 def _open_run(clause: Clause) -> str | None:
-    """"open run 3", "reopen run ab12cd", "go back to run 2": the run asked for."""
+    """ "open run 3", "reopen run ab12cd", "go back to run 2": the run asked for."""
     at = clause.find("open")
     if at is None:
         return None

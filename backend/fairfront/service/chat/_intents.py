@@ -95,8 +95,12 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 ConstraintText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=3, max_length=120)
 ]
-NotionName = Annotated[str, _one_of(_NOTIONS, "notion"), Field(json_schema_extra={"enum": list(_NOTIONS)})]
-MetricName = Annotated[str, _one_of(_METRICS, "metric"), Field(json_schema_extra={"enum": list(_METRICS)})]
+NotionName = Annotated[
+    str, _one_of(_NOTIONS, "notion"), Field(json_schema_extra={"enum": list(_NOTIONS)})
+]
+MetricName = Annotated[
+    str, _one_of(_METRICS, "metric"), Field(json_schema_extra={"enum": list(_METRICS)})
+]
 LearnerName = Annotated[
     str, _one_of(_LEARNERS, "learner"), Field(json_schema_extra={"enum": list(_LEARNERS)})
 ]
@@ -163,8 +167,10 @@ class SetTargetRule(BaseModel):
     model_config = _STRICT
     kind: Literal["set_target_rule"] = "set_target_rule"
     rule: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=300)] = (
-        Field(description="'<column> <op> <value>', op one of >= > <= < == !=; value a number, "
-        "'median' or a category value")
+        Field(
+            description="'<column> <op> <value>', op one of >= > <= < == !=; value a number, "
+            "'median' or a category value"
+        )
     )
 
     @field_validator("rule")
@@ -180,8 +186,9 @@ def split_rule(rule: str) -> tuple[str, str, str]:
         column, found, value = rule.partition(f" {op} ")
         if found and column.strip() and value.strip():
             return column.strip(), op, value.strip()
-    raise ValueError(f"a target rule reads '<column> <op> <value>' (op: {' '.join(_RULE_OPS)}), "
-                     f"not {rule!r}")
+    raise ValueError(
+        f"a target rule reads '<column> <op> <value>' (op: {' '.join(_RULE_OPS)}), not {rule!r}"
+    )
 
 
 class SetTasks(BaseModel):

@@ -24,15 +24,19 @@ def _ask(clause: Clause, checker: Checker, topic: AskTopic, metric: str | None =
     return True
 
 
-def question(clause: Clause, checker: Checker, *, asked: bool) -> bool:  # noqa: PLR0911
+def question(clause: Clause, checker: Checker, *, asked: bool) -> bool:
     """A question; ``asked``: the sentence reads as one (a "?" or a question word first)."""
     terms = clause.terms("notion", "metric")
     refers = clause.has(*_POINT_WORDS) and any(
         clause.items[i].cue("selected") or clause.items[i].token.low in ("model", "point", "round")
         for i, _ in clause
     )
-    others = [i for i in clause.leftovers() if i not in {j for j, _ in terms}
-              and not clause.items[i].cue("compare", "per", "define", "means", "question")]
+    others = [
+        i
+        for i in clause.leftovers()
+        if i not in {j for j, _ in terms}
+        and not clause.items[i].cue("compare", "per", "define", "means", "question")
+    ]
     if terms and not refers and not others and (clause.has("define", "means") or asked):
         clause.take_all(*_FRAMING, "means", "compare", "per")
         for i, term in terms:
@@ -60,8 +64,12 @@ def question(clause: Clause, checker: Checker, *, asked: bool) -> bool:  # noqa:
     if clause.has("fairness") and refers:
         clause.take_all("fairness")
         return _ask(clause, checker, "metric")
-    for cue, topic in (("status", "status"), ("setup", "setup"), ("columns", "columns"),
-                       ("datasets", "datasets")):
+    for cue, topic in (
+        ("status", "status"),
+        ("setup", "setup"),
+        ("columns", "columns"),
+        ("datasets", "datasets"),
+    ):
         if clause.has(cue):
             clause.take_all(cue, "run", "train")
             return _ask(clause, checker, topic)  # type: ignore[arg-type]

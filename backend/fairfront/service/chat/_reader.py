@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from functools import lru_cache
 
 from ._checks import Checker, quote
@@ -36,8 +37,14 @@ MAX_MESSAGE_CHARS = 2000
 """Longest message read; a longer one gets a question asking for less."""
 MAX_ITEMS = 300
 """Most items one message may hold."""
-EXAMPLES = ("use adult", "protect sex and race", "keep equalized odds under 5%", "train",
-            "pick the knee", "explain")
+EXAMPLES = (
+    "use adult",
+    "protect sex and race",
+    "keep equalized odds under 5%",
+    "train",
+    "pick the knee",
+    "explain",
+)
 
 _HEADS = (
     "train", "start_over", "protect", "predict", "bound", "explain", "export", "undo", "fairer",
@@ -48,25 +55,95 @@ _HEADS = (
 _TOPICS = ("setup", "status", "columns", "datasets", "worst", "how_many")
 _SMALL_TALK = {"greet": "greeting", "thanks": "thanks", "bye": "bye", "how_are_you": "how_are_you"}
 _FOREIGN = frozenset(
-    """der das und ist ich bitte nicht mit für eine einen le les est je veux et avec pour une
-    el los las quiero por favor con para il che sono voglio favore que wie was kannst
-    trainiere trainieren entraîner entrenar modelo modèle hallo bonjour hola ciao merci
-    gracias danke grazie obrigado olá ein zeig zeige mir montre moi muéstrame wat het een
-    ist modell fairste genauigkeit précision équité""".split()
+    [
+        "der",
+        "das",
+        "und",
+        "ist",
+        "ich",
+        "bitte",
+        "nicht",
+        "mit",
+        "für",
+        "eine",
+        "einen",
+        "le",
+        "les",
+        "est",
+        "je",
+        "veux",
+        "et",
+        "avec",
+        "pour",
+        "une",
+        "el",
+        "los",
+        "las",
+        "quiero",
+        "por",
+        "favor",
+        "con",
+        "para",
+        "il",
+        "che",
+        "sono",
+        "voglio",
+        "favore",
+        "que",
+        "wie",
+        "was",
+        "kannst",
+        "trainiere",
+        "trainieren",
+        "entraîner",
+        "entrenar",
+        "modelo",
+        "modèle",
+        "hallo",
+        "bonjour",
+        "hola",
+        "ciao",
+        "merci",
+        "gracias",
+        "danke",
+        "grazie",
+        "obrigado",
+        "olá",
+        "ein",
+        "zeig",
+        "zeige",
+        "mir",
+        "montre",
+        "moi",
+        "muéstrame",
+        "wat",
+        "het",
+        "een",
+        "ist",
+        "modell",
+        "fairste",
+        "genauigkeit",
+        "précision",
+        "équité",
+    ]
 )
 
 
 @lru_cache(maxsize=64)
-def _lexicon(datasets: tuple[str, ...], columns: tuple[str, ...],
-             tasks: tuple[tuple[str, str], ...]) -> Lexicon:
+def _lexicon(
+    datasets: tuple[str, ...], columns: tuple[str, ...], tasks: tuple[tuple[str, str], ...]
+) -> Lexicon:
     return Lexicon(datasets, columns, tasks)
 
 
 def lexicon_for(context: ChatContext) -> Lexicon:
     info = context.info
     dataset = context.setup.dataset or ""
-    return _lexicon(tuple(context.datasets), tuple(info.columns) if info else (),
-                    tuple((t, dataset) for t in info.tasks) if info else ())
+    return _lexicon(
+        tuple(context.datasets),
+        tuple(info.columns) if info else (),
+        tuple((t, dataset) for t in info.tasks) if info else (),
+    )
 
 
 def _foreign(text: str, items: list[Item]) -> bool:
@@ -81,8 +158,9 @@ def _foreign(text: str, items: list[Item]) -> bool:
 
 def _is_head(items: list[Item], i: int, selecting: bool) -> bool:
     item = items[i]
-    if selecting and (item.cue("le", "ge", "lowest", "highest", *SELECT_CUES)
-                      or item.term("notion", "metric")):
+    if selecting and (
+        item.cue("le", "ge", "lowest", "highest", *SELECT_CUES) or item.term("notion", "metric")
+    ):
         return False
     if item.kind == "bound" or item.term("dataset", "learner") is not None:
         return True
@@ -98,7 +176,8 @@ def _is_head(items: list[Item], i: int, selecting: bool) -> bool:
 
 def _selecting(items: list[Item]) -> bool:
     pointed = any(item.cue("point") for item in items) or any(
-        item.cue("use", "select") for item in items[:2])
+        item.cue("use", "select") for item in items[:2]
+    )
     for i, item in enumerate(items):
         if item.cue(*SELECT_CUES) or item.cue("weights") or pointed and item.cue("vague"):
             return True
@@ -125,8 +204,12 @@ def clauses(sentence: list[Item]) -> list[Clause]:
             current.append(item)
             cut = True
             continue
-        if (cut and not is_filler(item) and any(not is_filler(x) for x in current)
-                and _is_head(sentence, i, selecting)):
+        if (
+            cut
+            and not is_filler(item)
+            and any(not is_filler(x) for x in current)
+            and _is_head(sentence, i, selecting)
+        ):
             out.append(Clause(current))
             current = []
         if not is_filler(item):
@@ -151,17 +234,18 @@ def _read(clause: Clause, checker: Checker, *, asked: bool, selecting: bool) -> 
 
 
 def _frame(clause: Clause, checker: Checker, *, asked: bool, selecting: bool) -> None:
-    if selecting and not clause.has("explain", "export") and select(clause, checker):
-        pass
-    elif asked and question(clause, checker, asked=True):
-        pass
-    elif command(clause, checker):
-        pass
-    elif question(clause, checker, asked=False):
-        pass
-    elif protect(clause, checker) or predict(clause, checker):
-        pass
-    elif positive_frame(clause, checker) or columns_frame(clause, checker):
+    """The clause's frame: the first kind of request that recognises it."""
+    frames: tuple[Callable[[], bool], ...] = (
+        lambda: selecting and not clause.has("explain", "export") and select(clause, checker),
+        lambda: asked and question(clause, checker, asked=True),
+        lambda: command(clause, checker),
+        lambda: question(clause, checker, asked=False),
+        lambda: protect(clause, checker),
+        lambda: predict(clause, checker),
+        lambda: positive_frame(clause, checker),
+        lambda: columns_frame(clause, checker),
+    )
+    if any(frame() for frame in frames):
         pass
     elif clause.has("train"):
         clause.take_all("train")
@@ -169,7 +253,7 @@ def _frame(clause: Clause, checker: Checker, *, asked: bool, selecting: bool) ->
         checker.train()
     else:
         use(clause, checker)
-    if clause.leftovers():
+    if clause.leftovers():  # "protect sex with dp under 5%": the names after the frame's own
         setup_items(clause, checker)
 
 
@@ -178,14 +262,23 @@ def parse(message: str, context: ChatContext) -> list[Intent]:
     if not isinstance(message, str):
         return [Clarify(question="Please send your request as text.")]
     if len(message) > MAX_MESSAGE_CHARS:
-        return [Clarify(question=f"That message is too long ({len(message)} characters; the "
-                        f"limit is {MAX_MESSAGE_CHARS}). Please send one short request at a time.",
-                        options=list(EXAMPLES[:4]))]
+        return [
+            Clarify(
+                question=f"That message is too long ({len(message)} characters; the "
+                f"limit is {MAX_MESSAGE_CHARS}). Please send one short request at a time.",
+                options=list(EXAMPLES[:4]),
+            )
+        ]
     text = normalise(message).strip()
     items = lexicon_for(context).read(tokenise(text))
     if len(items) > MAX_ITEMS:
-        return [Clarify(question=f"That is too much in one message ({len(items)} pieces); please "
-                        f"send at most {MAX_ITEMS} at a time.", options=list(EXAMPLES[:4]))]
+        return [
+            Clarify(
+                question=f"That is too much in one message ({len(items)} pieces); please "
+                f"send at most {MAX_ITEMS} at a time.",
+                options=list(EXAMPLES[:4]),
+            )
+        ]
     if _foreign(text, items):
         return [SmallTalk(mood="other_language")]
     checker = Checker(context)
@@ -200,8 +293,11 @@ def parse(message: str, context: ChatContext) -> list[Intent]:
             sentences[-1].append(item)
     for sentence in (s for s in sentences if any(not is_filler(i) or i.terms for i in s)):
         first = next((i for i in sentence if not is_filler(i) or i.terms), sentence[0])
-        asked = sentence[-1].token.text.endswith("?") or any(
-            i.cue("question", "how_many") for i in sentence[:2]) or first.cue(*_TOPICS)
+        asked = (
+            sentence[-1].token.text.endswith("?")
+            or any(i.cue("question", "how_many") for i in sentence[:2])
+            or first.cue(*_TOPICS)
+        )
         selecting = _selecting(sentence)
         for clause in clauses(sentence):
             for i, item in clause:
@@ -228,8 +324,9 @@ def _pieces(clause: Clause) -> list[str]:
     return out
 
 
-def _result(checker: Checker, left: list[str], small: list[str],
-            context: ChatContext) -> list[Intent]:
+def _result(
+    checker: Checker, left: list[str], small: list[str], context: ChatContext
+) -> list[Intent]:
     intents = [i for i in checker.intents if not isinstance(i, Clarify)]
     if not checker.questions and not left:
         if checker.intents:
@@ -240,8 +337,11 @@ def _result(checker: Checker, left: list[str], small: list[str],
     understood = say_all(intents)
     parts = [f"I understood: {understood}."] if understood else []
     parts += list(dict.fromkeys(q.question for q in checker.questions))
-    options = [o if not understood or o.startswith(("use ", "protect ")) and False
-               else o for q in checker.questions for o in q.options]
+    options = [
+        o if not understood or o.startswith(("use ", "protect ")) and False else o
+        for q in checker.questions
+        for o in q.options
+    ]
     if understood:
         options = [f"{understood}, {o}" if o not in ("help",) else o for o in options]
     for piece in left[:3]:
@@ -251,22 +351,32 @@ def _result(checker: Checker, left: list[str], small: list[str],
             options.insert(0, ", ".join(x for x in (understood, f"use {near[1]}") if x))
     if left:
         quoted = " or ".join(dict.fromkeys(quote(p) for p in left[:3]))
-        parts.append(f"I did not understand {quoted}; what do you mean by it?"
-                     if not understood else
-                     f"But I did not understand {quoted}, so I have done nothing yet.")
+        parts.append(
+            f"I did not understand {quoted}; what do you mean by it?"
+            if not understood
+            else f"But I did not understand {quoted}, so I have done nothing yet."
+        )
         if understood:
             options.append(understood)
         if not intents and not checker.questions and not any(_near(p) for p in left[:3]):
             return [_unknown(left, context)]
     options.append("help")
-    return [Clarify(question=" ".join(parts)[:TEXT_MAX],
-                    options=list(dict.fromkeys(o[:200] for o in options))[:6])]
+    return [
+        Clarify(
+            question=" ".join(parts)[:TEXT_MAX],
+            options=list(dict.fromkeys(o[:200] for o in options))[:6],
+        )
+    ]
 
 
 def _near(piece: str) -> tuple[str, str] | None:
     """A registry name ``piece`` is one or two letters from ("equal oportunity")."""
-    names = {" ".join(k): t.value for k, ts in registry_lexicon().items() for t in ts
-             if t.kind in ("notion", "metric", "learner", "dataset") and len(" ".join(k)) > 4}
+    names = {
+        " ".join(k): t.value
+        for k, ts in registry_lexicon().items()
+        for t in ts
+        if t.kind in ("notion", "metric", "learner", "dataset") and len(" ".join(k)) > 4
+    }
     close = difflib.get_close_matches(piece.casefold(), list(names), n=1, cutoff=0.85)
     return (close[0], names[close[0]]) if close else None
 
@@ -280,5 +390,9 @@ def _unknown(texts: list[str], context: ChatContext) -> Clarify:
         options = ["pick the knee", "explain", "export", "help"]
     quoted = list(dict.fromkeys(quote(t) for t in texts))[:3]
     what = " or ".join(quoted) if quoted else "that"
-    return Clarify(question=f"Sorry, I did not understand {what}. You can say, for example: "
-                   + "; ".join(f"'{e}'" for e in EXAMPLES) + ".", options=options)
+    return Clarify(
+        question=f"Sorry, I did not understand {what}. You can say, for example: "
+        + "; ".join(f"'{e}'" for e in EXAMPLES)
+        + ".",
+        options=options,
+    )

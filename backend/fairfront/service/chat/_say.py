@@ -64,7 +64,7 @@ def _bound(text: str) -> str:
     return f"{c.metric} {word} {c.bound:g}{where}"
 
 
-def say(intent: Intent) -> str:  # noqa: PLR0911, PLR0912 - one line per intent kind
+def say(intent: Intent) -> str:
     """``intent`` in words a user could send."""
     if isinstance(intent, ChooseDataset):
         return f"use {intent.name}"
@@ -121,8 +121,11 @@ def say(intent: Intent) -> str:  # noqa: PLR0911, PLR0912 - one line per intent 
     if isinstance(intent, Move):
         return "make it fairer" if intent.direction == "fairer" else "make it more accurate"
     if isinstance(intent, Compare):
-        return ("compare with the unconstrained model" if intent.against == "baseline"
-                else "compare with single-task models")
+        return (
+            "compare with the unconstrained model"
+            if intent.against == "baseline"
+            else "compare with single-task models"
+        )
     if isinstance(intent, Explain):
         return "explain" + (f" round {intent.round}" if intent.round else "")
     if isinstance(intent, Export):

@@ -109,13 +109,13 @@ class Setup(BaseModel):
         protected = self.protected
         if protected is None and info is not None:
             protected = info.protected
-        if term.max_attributes is not None and protected is not None:
-            if len(protected) > term.max_attributes:
-                out.append(
-                    f"{term.label} handles {term.max_attributes} protected attribute, not "
-                    f"{len(protected)} ({', '.join(protected)}); protect one"
-                    + (", or use mmm_fair" if not term.multitask else "")
-                )
+        limit = term.max_attributes
+        if limit is not None and protected is not None and len(protected) > limit:
+            out.append(
+                f"{term.label} handles {term.max_attributes} protected attribute, not "
+                f"{len(protected)} ({', '.join(protected)}); protect one"
+                + (", or use mmm_fair" if not term.multitask else "")
+            )
         if self.tasks and not term.multitask:
             out.append(
                 f"predicting {' and '.join(self.tasks)} together needs a multi-task learner "
@@ -263,30 +263,55 @@ def apply(setup: Setup, intent: BaseModel) -> Setup:
         if intent.name == setup.dataset:
             return setup
         kept = [c for c in setup.constraints if _attribute_of(c) is None]
-        update = {"dataset": intent.name, "target": None, "positive": None, "target_rule": None,
-                  "tasks": [], "protected": None, "drop": [], "keep": [], "constraints": kept}
+        update = {
+            "dataset": intent.name,
+            "target": None,
+            "positive": None,
+            "target_rule": None,
+            "tasks": [],
+            "protected": None,
+            "drop": [],
+            "keep": [],
+            "constraints": kept,
+        }
     elif isinstance(intent, SetTarget):
-        update = {"target": intent.column, "positive": intent.positive, "target_rule": None,
-                  "tasks": []}
+        update = {
+            "target": intent.column,
+            "positive": intent.positive,
+            "target_rule": None,
+            "tasks": [],
+        }
     elif isinstance(intent, SetPositive):
         update = {"positive": intent.value}
     elif isinstance(intent, SetTargetRule):
-        update = {"target": split_rule(intent.rule)[0], "target_rule": intent.rule,
-                  "positive": None, "tasks": []}
+        update = {
+            "target": split_rule(intent.rule)[0],
+            "target_rule": intent.rule,
+            "positive": None,
+            "tasks": [],
+        }
     elif isinstance(intent, SetTasks):
-        update = {"tasks": list(intent.tasks), "target": None, "target_rule": None,
-                  "positive": None}
+        update = {
+            "tasks": list(intent.tasks),
+            "target": None,
+            "target_rule": None,
+            "positive": None,
+        }
     elif isinstance(intent, SetProtected):
         columns = {a.partition(":")[0].strip() for a in intent.attributes}
         kept = [c for c in setup.constraints if _attribute_of(c) in columns | {None}]
         update = {"protected": list(intent.attributes), "constraints": kept}
     elif isinstance(intent, DropColumns):
-        update = {"drop": _plus(setup.drop, intent.columns),
-                  "keep": [c for c in setup.keep if c not in intent.columns]}
+        update = {
+            "drop": _plus(setup.drop, intent.columns),
+            "keep": [c for c in setup.keep if c not in intent.columns],
+        }
     elif isinstance(intent, KeepColumns):
         was_dropped = [c for c in intent.columns if c in setup.drop]
-        update = {"drop": [c for c in setup.drop if c not in intent.columns],
-                  "keep": _plus(setup.keep, [c for c in intent.columns if c not in was_dropped])}
+        update = {
+            "drop": [c for c in setup.drop if c not in intent.columns],
+            "keep": _plus(setup.keep, [c for c in intent.columns if c not in was_dropped]),
+        }
     elif isinstance(intent, ChooseLearner):
         update = {"learner": intent.learner}
     elif isinstance(intent, SetNotions):
@@ -308,8 +333,14 @@ def notion_phrase(notion: str) -> str:
     return f"{NOTIONS[notion].label} ({notion})"
 
 
-def describe_setup(setup: Setup, datasets: Mapping[str, DatasetInfo] | None = None) -> str:
-    """The set-up in a few plain sentences, with what still stops it from training."""
+def describe_setup(
+    setup: Setup,
+    datasets: Mapping[str, DatasetInfo] | None = None,
+    *,
+    with_problems: bool = True,
+) -> str:
+    """The set-up in a few plain sentences, with what still stops it from training
+    (unless ``with_problems`` is False: the reply says that already)."""
     info = (datasets or {}).get(setup.dataset or "")
     if setup.dataset is None:
         lines = ["Dataset: not chosen yet."]
@@ -321,6 +352,8 @@ def describe_setup(setup: Setup, datasets: Mapping[str, DatasetInfo] | None = No
         target = setup.target or (info.target if info else "its default target")
         positive = setup.positive or (info.positive if info else "the default")
         lines = [f"Dataset: {setup.dataset}, predicting {target} (positive class: {positive})."]
+        if info is not None and info.positive_question and setup.positive is None:
+            lines.append(f"Which value is the positive class? {info.positive_question}")
     if info is not None and info.excluded:
         left_out = [c for c in info.excluded if c not in setup.keep]
         if left_out:
@@ -352,7 +385,7 @@ def describe_setup(setup: Setup, datasets: Mapping[str, DatasetInfo] | None = No
         lines.append(f"Epochs: {setup.epochs or 'the default'}.")
     else:
         lines.append(f"Rounds: {setup.rounds}.")
-    problems = setup.problems(info)
+    problems = setup.problems(info) if with_problems else []
     if problems:
         lines.append("Before training: " + "; ".join(problems) + ".")
     return "\n".join(lines)

@@ -15,9 +15,29 @@ __all__ = ["columns_frame", "positive_frame", "predict", "protect"]
 _STRICT = {"ge": ">", "le": "<"}
 _RULE_RE = re.compile(r"^\s*([^<>=≤≥]+?)\s*(<=|>=|=<|=>|≤|≥|<|>)\s*(.+)$")
 _OPS = {"=<": "<=", "=>": ">=", "≤": "<=", "≥": ">="}
-_INCLUSIVE = ("at least", "no less than", "or more", "or higher", ">=", "≥", "=>", "at most",
-              "no more than", "or less", "or lower", "<=", "≤", "=<", "up to", "not more than",
-              "not above", "not over", "no higher than", "not below", "not under")
+_INCLUSIVE = (
+    "at least",
+    "no less than",
+    "or more",
+    "or higher",
+    ">=",
+    "≥",
+    "=>",
+    "at most",
+    "no more than",
+    "or less",
+    "or lower",
+    "<=",
+    "≤",
+    "=<",
+    "up to",
+    "not more than",
+    "not above",
+    "not over",
+    "no higher than",
+    "not below",
+    "not under",
+)
 
 
 def _name_like(item: Item) -> bool:
@@ -38,7 +58,7 @@ def _column_of(item: Item) -> str | None:
 
 
 def protect(clause: Clause, checker: Checker) -> bool:
-    """"protect sex, race and age", "also protect age split at 30 and 50", "race:White"."""
+    """ "protect sex, race and age", "also protect age split at 30 and 50", "race:White"."""
     at = clause.find("protect")
     if at is None:
         return False
@@ -60,8 +80,10 @@ def protect(clause: Clause, checker: Checker) -> bool:
             continue
         i += 1
     if not items:
-        checker.ask("Which columns should be protected? e.g. 'protect sex and race'.",
-                    ["protect sex and race"])
+        checker.ask(
+            "Which columns should be protected? e.g. 'protect sex and race'.",
+            ["protect sex and race"],
+        )
         return True
     adding = clause.has("also")
     clause.take_all("also", "all")
@@ -76,8 +98,10 @@ def _edges(clause: Clause, i: int) -> tuple[list[str], int]:
     seen_split = False
     while j < len(clause):
         item = clause.items[j]
-        if item.cue("split", "at") or item.token.low in ("and", ",", "into", "groups") or (
-            is_filler(item) and item.kind == "word"
+        if (
+            item.cue("split", "at")
+            or item.token.low in ("and", ",", "into", "groups")
+            or (is_filler(item) and item.kind == "word")
         ):
             seen_split = seen_split or item.cue("split")
         elif item.kind == "number" and not item.token.percent:
@@ -93,8 +117,22 @@ def _edges(clause: Clause, i: int) -> tuple[list[str], int]:
     return edges, j
 
 
-_LINKS = ("is", "=", ":", "the", "as", "be", "should", "equals", "to", "class", "label", "value",
-          "would", "will")
+_LINKS = (
+    "is",
+    "=",
+    ":",
+    "the",
+    "as",
+    "be",
+    "should",
+    "equals",
+    "to",
+    "class",
+    "label",
+    "value",
+    "would",
+    "will",
+)
 
 
 def _value_after(clause: Clause, i: int) -> int | None:
@@ -110,7 +148,7 @@ def _value_after(clause: Clause, i: int) -> int | None:
 
 
 def positive_frame(clause: Clause, checker: Checker) -> bool:
-    """"the positive class is 1", "1 means defaulted", "yes is the positive class"."""
+    """ "the positive class is 1", "1 means defaulted", "yes is the positive class"."""
     at = clause.find("positive")
     means = clause.find("means")
     if at is None and means is None:
@@ -141,13 +179,11 @@ def positive_frame(clause: Clause, checker: Checker) -> bool:
 
 
 def predict(clause: Clause, checker: Checker) -> bool:
-    """"predict income", "predict two_year_recid and is_violent_recid together",
+    """ "predict income", "predict two_year_recid and is_violent_recid together",
     "predict whether the grade is at least 10", "class A against the rest"."""
     at = clause.find("predict")
     if at is None:
-        if clause.has("median", "rest") and _rule(clause, checker, -1):
-            return True
-        return False
+        return bool(clause.has("median", "rest") and _rule(clause, checker, -1))
     clause.take(at)
     tasks = [(i, t) for i, t in clause.terms("task") if i > at]
     if len(tasks) >= 2 or (tasks and clause.has("together")):
@@ -160,12 +196,21 @@ def predict(clause: Clause, checker: Checker) -> bool:
         return True
     if _rule(clause, checker, at):
         return True
-    targets = [(i, clause.items[i].term("column") or t)
-               for i, t in clause.terms("target", "column") if i > at]
+    targets = [
+        (i, clause.items[i].term("column") or t)
+        for i, t in clause.terms("target", "column")
+        if i > at
+    ]
     positive_at = clause.find("positive")
     if not targets:
-        words = [i for i, item in clause if i > at and i not in clause.used and _name_like(item)
-                 and (positive_at is None or i < positive_at)]
+        words = [
+            i
+            for i, item in clause
+            if i > at
+            and i not in clause.used
+            and _name_like(item)
+            and (positive_at is None or i < positive_at)
+        ]
         if not words:
             checker.ask("Which column should the model predict?")
             return True
@@ -179,10 +224,14 @@ def predict(clause: Clause, checker: Checker) -> bool:
             if checker.setup.dataset is None:
                 checker.choose_dataset(dataset)
             elif checker.setup.dataset != dataset:
-                checker.ask(f"{checker.setup.dataset} does not predict "
-                            f"{clause.items[i].text}; that is {dataset}'s target. Switch?",
-                            [f"use {dataset}", f"predict {checker.info.target}"
-                             if checker.info else "help"])
+                checker.ask(
+                    f"{checker.setup.dataset} does not predict "
+                    f"{clause.items[i].text}; that is {dataset}'s target. Switch?",
+                    [
+                        f"use {dataset}",
+                        f"predict {checker.info.target}" if checker.info else "help",
+                    ],
+                )
                 return True
             if checker.info is not None:
                 checker.target(checker.info.target)
@@ -201,32 +250,47 @@ def _rule(clause: Clause, checker: Checker, at: int) -> bool:
         found = _RULE_RE.match(clause.items[written].token.text)
         if found is None:
             return False
-        op = _OPS.get(found.group(2), found.group(2))
+        sign = _OPS.get(found.group(2), found.group(2))
         clause.take(written)
         clause.take_all("whether")
-        checker.target_rule(found.group(1), op, found.group(3).strip())
+        checker.target_rule(found.group(1), sign, found.group(3).strip())
         return True
-    column_at = next((i for i, item in clause if i > at and i not in clause.used
-                      and (item.term("column") or _name_like(item)
-                           and not item.term("target", "task"))), None)
+    column_at = next(
+        (
+            i
+            for i, item in clause
+            if i > at
+            and i not in clause.used
+            and (item.term("column") or _name_like(item) and not item.term("target", "task"))
+        ),
+        None,
+    )
     if column_at is None:
         return False
-    j = next((k for k in range(column_at + 1, len(clause))
-              if clause.items[k].token.low not in ("is", "the", "equals")), None)
+    j = next(
+        (
+            k
+            for k in range(column_at + 1, len(clause))
+            if clause.items[k].token.low not in ("is", "the", "equals")
+        ),
+        None,
+    )
     if j is None:
         return False
     cmp = clause.items[j]
     op: str | None = None
     if cmp.cue("le", "ge"):
         name = "ge" if cmp.cue("ge") else "le"
-        op = (">=" if name == "ge" else "<=") if cmp.text.casefold() in _INCLUSIVE else _STRICT[name]
+        op = (
+            (">=" if name == "ge" else "<=") if cmp.text.casefold() in _INCLUSIVE else _STRICT[name]
+        )
         value_at = clause.next_content(j)
     elif cmp.token.kind == "op" and cmp.token.text in ("==", "!=", "="):
         op = "!=" if cmp.token.text == "!=" else "=="
         value_at = clause.next_content(j)
-    elif (rest := clause.next_content(j, skip=("against",))) is not None and clause.items[
-        rest
-    ].cue("rest"):
+    elif (rest := clause.next_content(j, skip=("against",))) is not None and clause.items[rest].cue(
+        "rest"
+    ):
         op, value_at = "==", j
         clause.take(*range(j + 1, rest + 1))
     else:
@@ -242,7 +306,7 @@ def _rule(clause: Clause, checker: Checker, at: int) -> bool:
 
 
 def columns_frame(clause: Clause, checker: Checker) -> bool:
-    """"drop ID", "remove the ID column", "put ID back", "keep ID"."""
+    """ "drop ID", "remove the ID column", "put ID back", "keep ID"."""
     drop_at = clause.find("drop")
     restore_at = clause.find("restore")
     if drop_at is None and restore_at is None:
@@ -252,9 +316,14 @@ def columns_frame(clause: Clause, checker: Checker) -> bool:
     restore = restore_at is not None and (drop_at is None or restore_at < drop_at)
     at = restore_at if restore else drop_at
     assert at is not None  # noqa: S101 - one of the two is set
-    names = [i for i, item in clause if i != at and i not in clause.used
-             and item.term("column") is not None or (i != at and _name_like(item)
-                                                    and i not in clause.used)]
+    names = [
+        i
+        for i, item in clause
+        if i != at
+        and i not in clause.used
+        and item.term("column") is not None
+        or (i != at and _name_like(item) and i not in clause.used)
+    ]
     names = [i for i in names if clause.items[i].token.low not in ("column", "columns", "back")]
     if not names:
         return False

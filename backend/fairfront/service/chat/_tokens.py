@@ -107,7 +107,9 @@ def tokenise(text: str) -> list[Token]:
             if unit is not None:
                 end = unit.end()
             out.append(
-                Token(text[match.start() : end], "number", match.start(), end, value, unit is not None)
+                Token(
+                    text[match.start() : end], "number", match.start(), end, value, unit is not None
+                )
             )
         elif kind == "word" and raw.casefold().endswith("'s"):  # a possessive: "model's"
             out.append(Token(raw[:-2], "word", match.start(), end - 2))

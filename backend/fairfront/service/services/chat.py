@@ -1,5 +1,11 @@
-"""Chat sessions: a message becomes intents; set-up intents change the session's
-set-up, action intents call the same services as the HTTP routes."""
+"""Chat sessions: a message becomes intents; set-up intents change the session's set-up,
+the others call the same services as the HTTP routes or answer from stored numbers.
+
+A message the reader could not read whole comes back as one question (its buttons are
+the response's ``suggestions``) and changes nothing. Answers quote only stored figures:
+a point's blocks in ``front.json`` and the explainer's fact sheet; a model's own answer
+to a question is used only when every number in it is on that fact sheet.
+"""
 
 from __future__ import annotations
 
@@ -8,34 +14,43 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ...datasets import list_datasets, load_dataset
+from ...fronts import SelectionRule
+from ...vocabulary import DATASETS
 from ..chat import (
-    AddConstraint,
+    SETUP_INTENTS,
+    Ask,
+    Cancel,
     ChatContext,
-    ChooseDataset,
-    ChooseLearner,
     Clarify,
+    Compare,
     DatasetInfo,
+    Define,
     Explain,
     Export,
     Help,
     Intent,
+    ListRuns,
     LLMIntentParser,
+    Move,
+    OpenRun,
     RunInfo,
     SelectPoint,
-    SetNotions,
-    SetProtected,
-    SetRounds,
-    SetTarget,
     Setup,
-    SetupError,
+    SmallTalk,
     StartOver,
     Train,
+    Undo,
     UploadDataset,
     apply,
+    define,
     describe_setup,
     parse,
+    point_answer,
 )
+from ..chat._answers import compare_answer, move_along, points_answer, worst_group_answer
+from ..chat._profile import info_from_profile
 from ..errors import ServiceError
+from ..explain import check_numbers
 from ..settings import Settings
 from ..store import ChatSessionRecord, Database
 from .datasets import DatasetsService
@@ -45,10 +60,8 @@ from .runs import RunsService
 
 log = logging.getLogger(__name__)
 
-SETUP_INTENTS = (
-    ChooseDataset, SetTarget, SetProtected, ChooseLearner, SetNotions, AddConstraint, SetRounds,
-)  # fmt: skip
 HISTORY_KEEP = 200
+ACTIVE = ("queued", "running", "cancelling")
 WELCOME = (
     "I train classifiers that are accurate and fair, and show you the trade-off. "
     'Try: "use adult, protect sex, race and age, keep equalized odds under 5%", '
@@ -56,16 +69,31 @@ WELCOME = (
 )
 HELP = (
     "Things you can say:\n"
-    '- "use compas" (built-in: {datasets}) or upload a CSV\n'
-    '- "predict income" / "the target is Y, positive >50K"\n'
-    '- "protect sex, race and age" (groups: "race:White" for White vs the rest, '
-    '"age:25,60" for age bands)\n'
+    '- "use compas" (built-in: {datasets}) or upload a CSV; "drop ID", "put ID back"\n'
+    '- "predict income"; on your own CSV "predict whether the grade is at least 10", '
+    '"the positive class is 1"\n'
+    '- "protect sex, race and age" ("race:White" for White vs the rest, "age split at 30 '
+    'and 50" for age bands)\n'
     '- "use equalized odds" / "demographic parity"; "keep equalized odds under 5%"\n'
-    '- "use adafair" or "mmm_fair"; "300 rounds"; "train"\n'
-    '- when it is done: "pick the fairest point with balanced accuracy above 0.8", '
-    '"pick round 120", "the knee"\n'
-    '- "explain", "export", "start over"'
+    '- "use adafair", "mmm_fair" or "fairbranch"; "300 rounds"; "train"; "stop"\n'
+    '- when it is done: "the fairest model with at least 84% accuracy", "pick round 120", '
+    '"the knee", "make it fairer", "go back", "compare with the unconstrained model"\n'
+    '- "what is its accuracy?", "which group is worst off?", "what does eo mean?"\n'
+    '- "explain", "export", "show my previous runs", "start over"'
 )
+SMALL_TALK = {
+    "greeting": "Hello! " + WELCOME,
+    "thanks": 'You are welcome. Anything else? (say "help" for what I can do)',
+    "bye": 'Goodbye! Your runs stay stored; say "show my previous runs" when you are back.',
+    "how_are_you": "I am a tool for training fair classifiers, ready when you are. "
+    'Say "help" to see what I can do.',
+    "other_language": "Sorry, I understand English only. Please write your request in English, "
+    'for example: "use adult, protect sex and train".',
+}
+NEXT = {
+    "setup": ["train", "what is the setup?"],
+    "done": ["explain", "make it fairer", "compare with the unconstrained model", "export"],
+}
 
 
 class ChatService:
@@ -95,10 +123,12 @@ class ChatService:
 
     # ----- context --------------------------------------------------------------
     def _infos(self) -> tuple[dict[str, DatasetInfo], dict[str, str]]:
-        """Datasets the parser may name, and the upload id behind each uploaded name."""
+        """Datasets the reader may name, and the upload id behind each uploaded name."""
         if self._builtin_infos is None:
             self._builtin_infos = {
-                name: DatasetInfo.from_dataset(load_dataset(name), builtin=True)
+                name: DatasetInfo.from_dataset(
+                    load_dataset(name), builtin=True, tasks=list(DATASETS[name].tasks)
+                )
                 for name in list_datasets()
             }
         infos = dict(self._builtin_infos)
@@ -106,19 +136,7 @@ class ChatService:
         for item in self.datasets.all():
             if item["builtin"]:
                 continue
-            profile = item["profile"]
-            columns = [c["name"] for c in profile["columns"]]
-            target = profile.get("suggested_target") or columns[-1]
-            values = next(
-                (c.get("values") for c in profile["columns"] if c["name"] == target), None
-            )
-            infos[item["name"]] = DatasetInfo(
-                columns=columns,
-                target=target,
-                positive=str((values or ["1"])[-1]),
-                protected=profile.get("suggested_protected", []),
-                builtin=False,
-            )
+            infos[item["name"]] = info_from_profile(item.get("profile") or {})
             uploads[item["name"]] = item["id"]
         return infos, uploads
 
@@ -148,157 +166,305 @@ class ChatService:
         infos, uploads = self._infos()
         context = ChatContext(datasets=infos, run=self._run_info(run_id), setup=setup)
         intents = self.llm.parse(message, context) if self.llm else parse(message, context)
-
-        replies: list[str] = []
-        actions: list[dict[str, Any]] = []
-        changed = False
+        turn = _Turn(setup, run_id, history)
+        refused = any(isinstance(i, Clarify) for i in intents)
         for intent in intents:
             if isinstance(intent, SETUP_INTENTS):
-                setup = apply(setup, intent)
-                changed = True
-                actions.append({"type": "setup", "intent": intent.model_dump()})
+                turn.setup = apply(turn.setup, intent)
+                turn.changed = True
+                turn.actions.append({"type": "setup", "intent": intent.model_dump()})
                 continue
             try:
-                reply, action, run_id, setup = self._act(intent, setup, run_id, infos, uploads)
+                self._act(intent, turn, infos, uploads)
             except ServiceError as error:
-                reply, action = f"I could not do that: {error.message}", None
-            except ValueError as error:  # a set-up the core refuses, in words
-                reply, action = f"I could not do that: {error}", None
-            if reply:
-                replies.append(reply)
-            if action:
-                actions.append(action)
-        if changed:
-            replies.insert(0, describe_setup(setup, infos))
-        if not replies:
-            replies.append(WELCOME.format(datasets=", ".join(list_datasets())))
-        text = "\n\n".join(replies)
-
-        history += [{"role": "user", "text": message}, {"role": "assistant", "text": text}]
+                turn.replies.append(f"I could not do that: {error.message}")
+            except ValueError as error:  # a set-up or rule the core refuses, in words
+                turn.replies.append(f"I could not do that: {error}")
+        if turn.changed:
+            described = describe_setup(turn.setup, infos, with_problems=not refused)
+            turn.replies.insert(0, described)
+            turn.suggestions = turn.suggestions or NEXT["setup"]
+        if not turn.replies:
+            turn.replies.append(WELCOME.format(datasets=", ".join(list_datasets())))
+        text = "\n\n".join(dict.fromkeys(turn.replies))
+        turn.history += [{"role": "user", "text": message}, {"role": "assistant", "text": text}]
         with self.db.session() as session:
             record = session.get(ChatSessionRecord, session_id)
             if record is not None:
-                record.setup = setup.model_dump(mode="json")
-                record.run_id = run_id
-                record.history = history[-HISTORY_KEEP:]
+                record.setup = turn.setup.model_dump(mode="json")
+                record.run_id = turn.run_id
+                record.history = turn.history[-HISTORY_KEEP:]
                 record.updated = datetime.now(UTC)
         return {
             "reply": text,
-            "actions": actions,
-            "setup": setup.model_dump(mode="json"),
-            "run_id": run_id,
+            "actions": turn.actions,
+            "setup": turn.setup.model_dump(mode="json"),
+            "run_id": turn.run_id,
+            "suggestions": list(dict.fromkeys(turn.suggestions))[:6],
         }
 
     def _act(
         self,
         intent: Intent,
-        setup: Setup,
-        run_id: str | None,
+        turn: _Turn,
         infos: dict[str, DatasetInfo],
         uploads: dict[str, str],
-    ) -> tuple[str, dict[str, Any] | None, str | None, Setup]:
-        """One action intent: (reply, action, the session's run id, set-up)."""
+    ) -> None:
+        """One intent that is not a set-up change: its reply, action and state."""
         datasets = ", ".join(list_datasets())
         if isinstance(intent, Clarify):
-            options = f" ({' / '.join(intent.options)})" if intent.options else ""
-            return (
-                intent.question + options,
-                {"type": "clarify", **intent.model_dump()},
-                run_id,
-                setup,
-            )
-        if isinstance(intent, Help):
-            return HELP.format(datasets=datasets), None, run_id, setup
-        if isinstance(intent, UploadDataset):
-            return (
+            turn.say(intent.question, {"type": "clarify", **intent.model_dump()})
+            turn.suggestions = list(intent.options)
+        elif isinstance(intent, Help):
+            turn.say(HELP.format(datasets=datasets))
+        elif isinstance(intent, SmallTalk):
+            turn.say(SMALL_TALK[intent.mood].format(datasets=datasets))
+        elif isinstance(intent, Define):
+            turn.say(define(intent.term))
+        elif isinstance(intent, UploadDataset):
+            turn.say(
                 "Upload a CSV with the upload button (it goes to POST /api/datasets); then say "
                 '"use <file name>" and which column to predict.',
                 {"type": "upload"},
-                run_id,
-                setup,
             )
-        if isinstance(intent, StartOver):
-            return "Starting over: nothing is set up.", {"type": "start_over"}, None, Setup()
-        if isinstance(intent, Train):
-            return self._train(setup, run_id, infos, uploads)
-        if run_id is None:
-            return 'There is no trained run yet: set things up and say "train".', None, None, setup
-        run = self.runs.get(run_id)
-        if run["status"] != "done":
-            return (
-                f"The run is {run['status']}; ask again when it is done.",
-                None,
-                run_id,
-                setup,
-            )
-        if isinstance(intent, SelectPoint):
-            chosen = self.runs.select(run_id, intent.rule.to_rule())
-            point = chosen["point"]
-            block = point.get("test") or point["validation"]
-            reply = (
-                f"Selected round {point['round']}: {chosen['selection']['reason']}. "
-                f"Balanced accuracy {block['balanced_accuracy']:.3f}"
-                + "".join(
-                    f", {n} {block[n]['value']:.3f}"
-                    for n in run["spec"]["notions"]
-                    if n in block and block[n]["value"] is not None
-                )
-                + (" (test split)." if "test" in point else " (validation split).")
-            )
-            return reply, {"type": "point_selected", "round": point["round"]}, run_id, setup
-        round_ = intent.round if isinstance(intent, Explain | Export) else None
-        if round_ is None:
-            round_ = int(
-                (run["selection"] or {}).get("round")
-                or self.runs.front(run_id)["selection"]["round"]
-            )
-        if isinstance(intent, Explain):
-            explanation = self.explanations.explain(run_id, round_)
-            return (
-                explanation["text"],
-                {"type": "explanation", "round": round_, "source": explanation["source"]},
-                run_id,
-                setup,
-            )
-        if isinstance(intent, Export):
-            self.exports.files(run_id, round_)
-            base = f"/api/runs/{run_id}/points/{round_}"
-            return (
-                f"The model at round {round_} is ready: one ONNX file (preprocessing included) "
-                "and its model card.",
-                {
-                    "type": "download",
-                    "round": round_,
-                    "model_url": f"{base}/model.onnx",
-                    "card_url": f"{base}/model-card",
-                    "card_markdown_url": f"{base}/model-card?format=markdown",
-                },
-                run_id,
-                setup,
-            )
-        return 'I did not understand that; say "help" for examples.', None, run_id, setup
+        elif isinstance(intent, StartOver):
+            turn.setup, turn.run_id = Setup(), None
+            turn.say("Starting over: nothing is set up.", {"type": "start_over"})
+        elif isinstance(intent, Train):
+            self._train(turn, infos, uploads)
+        elif isinstance(intent, ListRuns | OpenRun | Cancel):
+            self._runs(intent, turn)
+        elif isinstance(intent, Ask) and intent.topic in ("setup", "columns", "datasets", "status"):
+            turn.say(self._about(intent, turn, infos))
+        else:
+            self._on_run(intent, turn)
 
-    def _train(
-        self,
-        setup: Setup,
-        run_id: str | None,
-        infos: dict[str, DatasetInfo],
-        uploads: dict[str, str],
-    ) -> tuple[str, dict[str, Any] | None, str | None, Setup]:
-        problems = setup.problems(infos.get(setup.dataset or ""))
+    def _train(self, turn: _Turn, infos: dict[str, DatasetInfo], uploads: dict[str, str]) -> None:
+        problems = turn.setup.problems(infos.get(turn.setup.dataset or ""))
         if problems:
-            return "Not ready to train: " + "; ".join(problems) + ".", None, run_id, setup
-        try:
-            spec = setup.run_spec()
-        except SetupError as error:
-            return f"Not ready to train: {error}.", None, run_id, setup
+            turn.say("I cannot train yet: " + "; ".join(problems) + ".")
+            return
+        spec = turn.setup.run_spec()
         dataset_id = uploads.get(spec.data, spec.data)
         spec.data = self.datasets.path_for(dataset_id)
         run = self.runs.create(spec, dataset_label=dataset_id)
-        return (
-            f"Training {spec.learner} for {spec.rounds} rounds on {setup.dataset}; the front "
-            "grows as the rounds come in.",
+        turn.run_id = run["id"]
+        turn.say(
+            f"Training {spec.learner} for {spec.rounds} rounds on {turn.setup.dataset}; the "
+            'front grows as the rounds come in. Say "stop" to cancel.',
             {"type": "run_started", "run_id": run["id"]},
-            run["id"],
-            setup,
         )
+
+    def _runs(self, intent: ListRuns | OpenRun | Cancel, turn: _Turn) -> None:
+        if isinstance(intent, Cancel):
+            run = self.runs.get(turn.run_id) if turn.run_id else None
+            if run is None or run["status"] not in ACTIVE:
+                turn.say("Nothing is training right now, so there is nothing to stop.")
+                return
+            self.runs.cancel(run["id"])
+            turn.say(f"Stopping run {run['id']}.", {"type": "run_cancelled", "run_id": run["id"]})
+            return
+        recent = self.runs.recent(limit=20)
+        if isinstance(intent, ListRuns):
+            if not recent:
+                turn.say('There are no runs yet: set things up and say "train".')
+                return
+            lines = [
+                f"{n}. run {r['id']}: {r['spec'].get('learner')} on "
+                f"{r['spec'].get('dataset') or 'its data'}, "
+                f"{r['status']}, {r['created']}"
+                for n, r in enumerate(recent[:10], start=1)
+            ]
+            turn.say(
+                "Your latest runs (newest first):\n"
+                + "\n".join(lines)
+                + '\nSay "open run 2" to reopen one.'
+            )
+            turn.suggestions = [f"open run {n}" for n in range(1, min(len(recent), 4) + 1)]
+            return
+        ref = intent.run
+        chosen = (
+            recent[int(ref) - 1]
+            if ref.isdigit() and 1 <= int(ref) <= len(recent)
+            else next((r for r in recent if r["id"].startswith(ref)), None)
+        )
+        if chosen is None:
+            turn.say(f'There is no run {ref!r}; say "show my previous runs" for the list.')
+            turn.suggestions = ["show my previous runs"]
+            return
+        turn.run_id = chosen["id"]
+        turn.say(
+            f"Reopened run {chosen['id']} ({chosen['status']}).",
+            {"type": "run_started", "run_id": chosen["id"]},
+        )
+
+    def _about(self, intent: Ask, turn: _Turn, infos: dict[str, DatasetInfo]) -> str:
+        if intent.topic == "setup":
+            return describe_setup(turn.setup, infos)
+        if intent.topic == "datasets":
+            uploaded = [n for n in infos if not infos[n].builtin]
+            return f"Built-in datasets: {', '.join(list_datasets())}." + (
+                f" Uploaded: {', '.join(uploaded)}." if uploaded else ""
+            )
+        if intent.topic == "columns":
+            info = infos.get(turn.setup.dataset or "")
+            if info is None:
+                return "Choose a dataset first; then I can list its columns."
+            left = "".join(
+                f"; {c} left out ({', '.join(f) or 'flagged'})" for c, f in info.excluded.items()
+            )
+            return f"{turn.setup.dataset} has the columns {', '.join(info.columns)}{left}."
+        if turn.run_id is None:
+            return 'There is no run yet: set things up and say "train".'
+        run = self.runs.get(turn.run_id)
+        points = len(self.runs.front(turn.run_id).get("points") or [])
+        return (
+            f"Run {run['id']} is {run['status']}: {points} of {run['spec'].get('rounds')} rounds."
+        )
+
+    # ----- on a finished run ----------------------------------------------------------
+    def _current(self, run_id: str, run: dict[str, Any]) -> int:
+        return int(
+            (run["selection"] or {}).get("round") or self.runs.front(run_id)["selection"]["round"]
+        )
+
+    def _choose(self, turn: _Turn, run_id: str, round_: int, reason: str) -> None:
+        """Choose ``round_`` and remember it in the session's history of choices."""
+        self.runs.select(run_id, SelectionRule(kind="round", round=round_))
+        turn.history.append({"role": "selection", "run_id": run_id, "round": round_})
+        turn.say(reason, {"type": "point_selected", "round": round_})
+
+    def _on_run(self, intent: Intent, turn: _Turn) -> None:
+        run_id = turn.run_id
+        if run_id is None:
+            turn.say('There is no trained run yet: set things up and say "train".')
+            return
+        run = self.runs.get(run_id)
+        if run["status"] != "done":
+            turn.say(f"The run is {run['status']}; ask again when it is done.")
+            return
+        current = self._current(run_id, run)
+        chosen = [
+            h["round"]
+            for h in turn.history
+            if h.get("role") == "selection" and h.get("run_id") == run_id
+        ]
+        if not chosen and isinstance(intent, SelectPoint | Move):
+            turn.history.append({"role": "selection", "run_id": run_id, "round": current})
+        turn.suggestions = NEXT["done"]
+        if isinstance(intent, SelectPoint):
+            picked = self.runs.select(run_id, intent.rule.to_rule())
+            round_ = int(picked["point"]["round"])
+            turn.history.append({"role": "selection", "run_id": run_id, "round": round_})
+            turn.say(
+                f"Selected round {round_}: {picked['selection']['reason']}. "
+                + point_answer(picked["point"], run["spec"]["notions"], None),
+                {"type": "point_selected", "round": round_},
+            )
+        elif isinstance(intent, Undo):
+            if len(chosen) < 2:
+                turn.say(
+                    f"There is no earlier choice to go back to; round {current} is the "
+                    "first point chosen on this run."
+                )
+                return
+            last = _last_choice(turn.history, run_id)
+            turn.history = [h for h in turn.history if h is not last]
+            self.runs.select(run_id, SelectionRule(kind="round", round=chosen[-2]))
+            turn.say(
+                f"Back to round {chosen[-2]} (chosen before round {chosen[-1]}).",
+                {"type": "point_selected", "round": chosen[-2]},
+            )
+        elif isinstance(intent, Move):
+            moved, text = move_along(self.runs.front(run_id), current, intent.direction)
+            if moved is None:
+                turn.say(text)
+            else:
+                self._choose(turn, run_id, moved, text)
+        elif isinstance(intent, Explain | Export):
+            self._explain_or_export(intent, turn, run_id, intent.round or current)
+        elif isinstance(intent, Compare):
+            if intent.against == "single_task":
+                turn.say(
+                    "This run is a single-task run; comparing with single-task models "
+                    "applies to multi-task runs (FairBranch, L2T-FMT)."
+                )
+            else:
+                turn.say(compare_answer(self.explanations.facts(run_id, current)))
+        elif isinstance(intent, Ask):
+            turn.say(self._answer(intent, run_id, run, current))
+        else:  # pragma: no cover - every intent kind is handled above
+            turn.say('I did not understand that; say "help" for examples.')
+
+    def _answer(self, intent: Ask, run_id: str, run: dict[str, Any], current: int) -> str:
+        if intent.topic == "points":
+            return points_answer(self.runs.front(run_id))
+        if intent.topic == "selected":
+            selection = run["selection"] or self.runs.front(run_id)["selection"]
+            return f"The chosen point is round {current}: {selection.get('reason', '')}."
+        facts = self.explanations.facts(run_id, current)
+        if intent.topic == "worst_group":
+            answer = worst_group_answer(facts)
+        else:
+            answer = point_answer(
+                self.runs.point(run_id, current), run["spec"]["notions"], intent.metric
+            )
+        if intent.text and not check_numbers(intent.text, facts):
+            return intent.text  # the model's own words, every number on the fact sheet
+        if intent.text:
+            log.info("a model's answer quoted numbers not on the fact sheet; using stored ones")
+        return answer
+
+    def _explain_or_export(
+        self, intent: Explain | Export, turn: _Turn, run_id: str, round_: int
+    ) -> None:
+        if isinstance(intent, Explain):
+            explanation = self.explanations.explain(run_id, round_)
+            turn.say(
+                explanation["text"],
+                {"type": "explanation", "round": round_, "source": explanation["source"]},
+            )
+            return
+        self.exports.files(run_id, round_)
+        base = f"/api/runs/{run_id}/points/{round_}"
+        turn.say(
+            f"The model at round {round_} is ready: one ONNX file (preprocessing included) "
+            "and its model card.",
+            {
+                "type": "download",
+                "round": round_,
+                "model_url": f"{base}/model.onnx",
+                "card_url": f"{base}/model-card",
+                "card_markdown_url": f"{base}/model-card?format=markdown",
+            },
+        )
+
+
+def _last_choice(history: list[dict[str, Any]], run_id: str) -> dict[str, Any] | None:
+    return next(
+        (
+            h
+            for h in reversed(history)
+            if h.get("role") == "selection" and h.get("run_id") == run_id
+        ),
+        None,
+    )
+
+
+class _Turn:
+    """One message's working state: the set-up, run, history, replies and actions."""
+
+    def __init__(self, setup: Setup, run_id: str | None, history: list[dict[str, Any]]) -> None:
+        self.setup = setup
+        self.run_id = run_id
+        self.history = history
+        self.changed = False
+        self.replies: list[str] = []
+        self.actions: list[dict[str, Any]] = []
+        self.suggestions: list[str] = []
+
+    def say(self, text: str, action: dict[str, Any] | None = None) -> None:
+        if text:
+            self.replies.append(text)
+        if action:
+            self.actions.append(action)
