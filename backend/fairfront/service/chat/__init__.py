@@ -17,7 +17,7 @@ The pieces, each testable on its own:
 """
 
 from ._answers import define, point_answer
-from ._checks import check_intents
+from ._intent_checks import check_intents
 from ._intents import (
     ACTION_INTENTS,
     MAX_ROUNDS,

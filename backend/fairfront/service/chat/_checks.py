@@ -22,12 +22,10 @@ from fairfront.groups import GroupingError, ProtectedAttribute
 from fairfront.vocabulary import COLUMN_SYNONYMS, NOTIONS
 
 from ._intents import (
-    ACTION_INTENTS,
     MAX_ROUNDS,
     NAME_MAX,
     TEXT_MAX,
     AddConstraint,
-    Ask,
     ChooseDataset,
     Clarify,
     DropColumns,
@@ -38,21 +36,16 @@ from ._intents import (
     Move,
     SelectPoint,
     SetNotions,
-    SetPositive,
     SetProtected,
-    SetTarget,
-    SetTargetRule,
-    SetTasks,
     Train,
     Undo,
-    split_rule,
 )
 from ._setup import ChatContext, DatasetInfo, Setup, apply
 
-__all__ = ["Checker", "check_intents", "key", "listing", "quote"]
+__all__ = ["NEED_RUN", "Checker", "key", "listing", "quote"]
 
 _IntentT = TypeVar("_IntentT", bound=BaseModel)
-_NEED_RUN = {
+NEED_RUN = {
     SelectPoint: "choose a point from",
     Explain: "explain",
     Export: "export",
@@ -298,92 +291,6 @@ class Checker:
         else:
             self.emit(DropColumns(columns=found))
 
-    # --------------------------------------------------------------- target
-    def target(self, column: str, positive: str | None = None) -> None:
-        info = self.needs_dataset("is that column in")
-        if info is None:
-            return
-        real = self.column(column, lambda c: f"predict {c}", info)
-        if real is None:
-            return
-        if info.builtin and real != info.target:
-            self.ask(
-                f"{self.setup.dataset} always predicts {info.target} (positive class "
-                f"{info.positive}); to predict {real}, upload your own CSV.",
-                [f"predict {info.target}", "upload my own data"],
-            )
-            return
-        if positive is None and real == info.target and info.positive_question is None:
-            positive = info.positive
-        if positive is not None and not self.positive_ok(real, positive, info):
-            return
-        built = self.build(lambda: SetTarget(column=real, positive=positive), "set that target")
-        if built is not None:
-            self.emit(built)
-
-    def positive_ok(self, column: str, value: str, info: DatasetInfo) -> bool:
-        values = info.values.get(column)
-        if not values or value in values:
-            return True
-        same = [v for v in values if v.casefold() == value.casefold()]
-        if len(same) == 1:
-            return True
-        self.ask(
-            f"{column} has no value {quote(value)}; its values are {listing(values)}. "
-            "Which one is the positive class?",
-            [f"the positive class is {v}" for v in values[:5]],
-        )
-        return False
-
-    def positive(self, value: str) -> None:
-        info = self.needs_dataset("is that class in")
-        if info is None:
-            return
-        column = self.setup.target or info.target
-        if self.positive_ok(column, value, info):
-            values = info.values.get(column) or [value]
-            real = next((v for v in values if v.casefold() == value.casefold()), value)
-            self.emit(SetPositive(value=real))
-
-    def target_rule(self, column: str, op: str, value: str) -> None:
-        info = self.needs_dataset("is that column in")
-        if info is None:
-            return
-        real = self.column(column, lambda c: f"predict whether {c} {op} {value}", info)
-        if real is None:
-            return
-        if info.builtin:
-            self.ask(
-                f"{self.setup.dataset} has a fixed target ({info.target}); rules on a "
-                "column work on your own CSV.",
-                [f"predict {info.target}"],
-            )
-            return
-        built = self.build(lambda: SetTargetRule(rule=f"{real} {op} {value}"), "use that rule")
-        if built is not None:
-            self.emit(built)
-
-    def tasks(self, names: Sequence[str]) -> None:
-        info = self.needs_dataset("are those tasks in")
-        if info is None:
-            return
-        known = info.tasks or info.columns
-        real: list[str] = []
-        for name in names:
-            found = next((t for t in known if key(t) == key(name)), None)
-            if found is None:
-                self.ask(
-                    f"{self.setup.dataset} has no task {quote(name)}; its tasks are "
-                    f"{listing(known)}.",
-                    [f"predict {' and '.join(known[:2])} together"],
-                )
-                return
-            real.append(found)
-        built = self.build(lambda: SetTasks(tasks=real), "predict those together")
-        if built is not None:
-            self.emit(built)
-
-    # --------------------------------------------------------------- bounds
     def bound(
         self, metric: str, op: str, value: float, attribute: str | None, written: str
     ) -> str | None:
@@ -442,64 +349,3 @@ class Checker:
         return list(self.intents)
 
     # ----------------------------------------------------------- LLM intents
-    def check(self, intent: Intent) -> None:
-        """Emit ``intent`` if the context allows it, else ask (see :func:`check_intents`)."""
-        if isinstance(intent, ChooseDataset):
-            self.choose_dataset(intent.name)
-        elif isinstance(intent, SetTarget):
-            self.target(intent.column, intent.positive)
-        elif isinstance(intent, SetPositive):
-            self.positive(intent.value)
-        elif isinstance(intent, SetTargetRule):
-            column, op, value = split_rule(intent.rule)
-            self.target_rule(column, op, value)
-        elif isinstance(intent, SetTasks):
-            self.tasks(intent.tasks)
-        elif isinstance(intent, SetProtected):
-            self.protect(intent.attributes, adding=False)
-        elif isinstance(intent, DropColumns | KeepColumns):
-            self.columns(intent.columns, restore=isinstance(intent, KeepColumns))
-        elif isinstance(intent, AddConstraint):
-            c = Constraint.parse(intent.text)
-            checked = self.bound(c.metric, c.op, c.bound, c.attribute, f"{c.bound:g}")
-            if checked is not None:
-                self.add_bound(checked)
-        elif isinstance(intent, tuple(_NEED_RUN)):
-            if self.needs_run(_NEED_RUN[type(intent)]):
-                number = (
-                    intent.rule.round
-                    if isinstance(intent, SelectPoint)
-                    else getattr(intent, "round", None)
-                )
-                if number is None or self.round_ok(number):
-                    self.emit(intent)
-        elif isinstance(intent, Ask) and intent.topic in ("metric", "worst_group", "selected"):
-            if self.needs_run("ask about"):
-                self.emit(intent)
-        elif isinstance(intent, Train):
-            self.train()
-        else:
-            self.emit(intent)
-
-
-def check_intents(intents: Sequence[Intent], context: ChatContext, limit: int = 30) -> list[Intent]:
-    """Intents from elsewhere (an LLM's function calls) checked against ``context``.
-
-    Names resolve as the reader resolves them (a synonym or a near miss becomes a
-    :class:`Clarify`); selection, explanation and export need a run and a round it has;
-    training needs a set-up that can train. Next to a question nothing acts.
-    """
-    checker = Checker(context)
-    for intent in intents[:limit]:
-        checker.check(intent)
-    result = checker.result()
-    if not result:
-        return [
-            Clarify(
-                question="Sorry, I did not understand that. Say 'help' for examples.",
-                options=["help"],
-            )
-        ]
-    if any(isinstance(i, Clarify) for i in result):
-        return [i for i in result if not isinstance(i, ACTION_INTENTS)]
-    return result

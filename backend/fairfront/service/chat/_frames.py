@@ -8,6 +8,8 @@ the shared reading of names in any clause ("train adafair on compas for 200 roun
 
 from __future__ import annotations
 
+from functools import partial
+
 from fairfront.fronts import Constraint
 from fairfront.vocabulary import LEARNERS, NOTIONS
 
@@ -81,8 +83,7 @@ def counts(clause: Clause, checker: Checker) -> list[tuple[int, Intent]]:
                     f"How many {item.text}? '{clause.items[n].text}' is not a whole number."
                 )
             elif item.cue("epochs"):
-                epochs: int = number
-                built = checker.build(lambda: SetEpochs(epochs=epochs), "set epochs")
+                built = checker.build(partial(SetEpochs, epochs=number), "set epochs")
                 if built is not None:
                     out.append((i, built))
             elif checker.rounds_ok(number):

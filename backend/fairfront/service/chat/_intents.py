@@ -11,24 +11,58 @@ on it or ask about it.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    field_validator,
-    model_validator,
+from pydantic import BaseModel, Field, StringConstraints, field_validator
+
+from fairfront.groups import ProtectedAttribute
+from fairfront.vocabulary import NOTIONS
+
+from ._actions import (
+    Ask,
+    AskTopic,
+    Cancel,
+    Clarify,
+    Compare,
+    Define,
+    Explain,
+    Export,
+    Help,
+    ListRuns,
+    Move,
+    OpenRun,
+    PointRule,
+    SelectPoint,
+    SmallTalk,
+    Train,
+    Undo,
+)
+from ._types import (
+    MAX_EPOCHS,
+    MAX_ROUNDS,
+    NAME_MAX,
+    STRICT,
+    TEXT_MAX,
+    ConstraintText,
+    LearnerName,
+    MetricName,
+    Name,
+    NotionName,
+    Round,
+    canonical_constraint,
+    unique,
 )
 
-from fairfront.fronts import Constraint, SelectionRule
-from fairfront.groups import ProtectedAttribute
-from fairfront.training import MAX_ROUNDS
-from fairfront.vocabulary import LEARNERS, NOTIONS, PERFORMANCE
-
 __all__ = [
+    "AskTopic",
+    "ConstraintText",
+    "LearnerName",
+    "MetricName",
+    "Name",
+    "NotionName",
+    "Round",
+    "split_rule",
+    "unique",
     "ACTION_INTENTS",
     "MAX_EPOCHS",
     "MAX_ROUNDS",
@@ -69,65 +103,13 @@ __all__ = [
     "UploadDataset",
     "canonical_constraint",
 ]
-
-NAME_MAX = 200
-"""Longest dataset name, column name or class value an intent carries."""
-TEXT_MAX = 1000
-"""Longest question or answer text an intent carries."""
-MAX_EPOCHS = 1000
-"""Most epochs a multi-task network may be asked for."""
-
-
-def _one_of(choices: tuple[str, ...], what: str) -> Any:
-    def check(value: str) -> str:
-        if value not in choices:
-            raise ValueError(f"unknown {what} {value!r}; choose from {', '.join(choices)}")
-        return value
-
-    return AfterValidator(check)
-
-
-_NOTIONS = tuple(NOTIONS)
-_METRICS = (*PERFORMANCE, *NOTIONS)
-_LEARNERS = tuple(LEARNERS)
-
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX)]
-ConstraintText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=120)
-]
-NotionName = Annotated[
-    str, _one_of(_NOTIONS, "notion"), Field(json_schema_extra={"enum": list(_NOTIONS)})
-]
-MetricName = Annotated[
-    str, _one_of(_METRICS, "metric"), Field(json_schema_extra={"enum": list(_METRICS)})
-]
-LearnerName = Annotated[
-    str, _one_of(_LEARNERS, "learner"), Field(json_schema_extra={"enum": list(_LEARNERS)})
-]
-Round = Annotated[int, Field(ge=1, le=MAX_ROUNDS)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=TEXT_MAX)]
-
-_STRICT = ConfigDict(extra="forbid")
-
-
-def canonical_constraint(text: str) -> str:
-    """``text`` parsed by :meth:`Constraint.parse` and written back canonically."""
-    return str(Constraint.parse(text))
-
-
-def _unique(values: list[Any], what: str) -> list[Any]:
-    if len(set(values)) != len(values):
-        raise ValueError(f"{what} are repeated: {values}")
-    return values
-
-
 # --------------------------------------------------------------------- set-up
 
 
 class ChooseDataset(BaseModel):
     """Use a dataset: a built-in (adult, bank, compas, german) or an uploaded one."""
 
-    model_config = _STRICT
+    model_config = STRICT
     kind: Literal["choose_dataset"] = "choose_dataset"
     name: Name = Field(description="the dataset's name, exactly as listed")
 
@@ -135,14 +117,14 @@ class ChooseDataset(BaseModel):
 class UploadDataset(BaseModel):
     """The user wants to use their own CSV file; the reply says how to upload it."""
 
-    model_config = _STRICT
+    model_config = STRICT
     kind: Literal["upload_dataset"] = "upload_dataset"
 
 
 class SetTarget(BaseModel):
     """Set the column to predict and, optionally, its positive class."""
 
-    model_config = _STRICT
+    model_config = STRICT
     kind: Literal["set_target"] = "set_target"
     column: Name = Field(description="the target column, one of the dataset's columns")
     positive: Name | None = Field(
@@ -153,7 +135,7 @@ class SetTarget(BaseModel):
 class SetPositive(BaseModel):
     """Say which value of the target is the positive class ("1 means defaulted")."""
 
-    model_config = _STRICT
+    model_config = STRICT
     kind: Literal["set_positive"] = "set_positive"
     value: Name
 
@@ -164,7 +146,7 @@ _RULE_OPS = (">=", "<=", "==", "!=", ">", "<")
 class SetTargetRule(BaseModel):
     """Predict a yes/no rule on a column: ``G3 >= 10``, ``score > median``, ``class == A``."""
 
-    model_config = _STRICT
+    model_config = STRICT
     kind: Literal["set_target_rule"] = "set_target_rule"
     rule: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=300)] = (
         Field(
@@ -194,20 +176,20 @@ def split_rule(rule: str) -> tuple[str, str, str]:
 class SetTasks(BaseModel):
     """Predict several targets together with a multi-task learner."""
 
-    model_config = _STRICT
+    model_config = STRICT
     kind: Literal["set_tasks"] = "set_tasks"
     tasks: list[Name] = Field(min_length=2, max_length=10)
 
     @field_validator("tasks")
     @classmethod
     def _once(cls, tasks: list[str]) -> list[str]:
-        return _unique(tasks, "tasks")
+        return unique(tasks, "tasks")
 
 
 class SetProtected(BaseModel):
     """Set the protected attributes (replacing any chosen before)."""
 
-    model_config = _STRICT
+    model_config = STRICT
     kind: Literal["set_protected"] = "set_protected"
     attributes: list[Name] = Field(
         min_length=1,
@@ -224,14 +206,14 @@ class SetProtected(BaseModel):
     def _columns_once(cls, attributes: list[str]) -> list[str]:
         for text in attributes:
             ProtectedAttribute.parse(text)  # the syntax; columns are checked against data later
-        _unique([a.partition(":")[0].strip() for a in attributes], "protected columns")
+        unique([a.partition(":")[0].strip() for a in attributes], "protected columns")
         return attributes
 
 
 class DropColumns(BaseModel):
     """Leave columns out of the features."""
 
-    model_config = _STRICT
+    model_config = STRICT
     kind: Literal["drop_columns"] = "drop_columns"
     columns: list[Name] = Field(min_length=1, max_length=50)
 
@@ -239,7 +221,7 @@ class DropColumns(BaseModel):
 class KeepColumns(BaseModel):
     """Put columns back: ones dropped before, or ones the profile left out (an id, leakage)."""
 
-    model_config = _STRICT
+    model_config = STRICT
     kind: Literal["keep_columns"] = "keep_columns"
     columns: list[Name] = Field(min_length=1, max_length=50)
 
@@ -247,7 +229,7 @@ class KeepColumns(BaseModel):
 class ChooseLearner(BaseModel):
     """Choose the learner (boosting: mmm_fair, adafair; multi-task: fairbranch, l2t_fmt, mtl)."""
 
-    model_config = _STRICT
+    model_config = STRICT
     kind: Literal["choose_learner"] = "choose_learner"
     learner: LearnerName
 
@@ -255,24 +237,24 @@ class ChooseLearner(BaseModel):
 class SetNotions(BaseModel):
     """Set the fairness notions the learner optimises (replacing those chosen before)."""
 
-    model_config = _STRICT
+    model_config = STRICT
     kind: Literal["set_notions"] = "set_notions"
     notions: list[NotionName] = Field(
         min_length=1,
-        max_length=len(_NOTIONS),
+        max_length=len(NOTIONS),
         description="; ".join(f"{n.name} {n.short or n.label}" for n in NOTIONS.values()),
     )
 
     @field_validator("notions")
     @classmethod
     def _once(cls, notions: list[str]) -> list[str]:
-        return _unique(notions, "notions")
+        return unique(notions, "notions")
 
 
 class AddConstraint(BaseModel):
     """Add a bound the chosen model must meet (replaces a bound on the same metric)."""
 
-    model_config = _STRICT
+    model_config = STRICT
     kind: Literal["add_constraint"] = "add_constraint"
     text: ConstraintText = Field(
         description="e.g. 'eo<=0.05', 'eo[race]<=0.05' (one attribute), 'balanced_accuracy>=0.8'"
@@ -287,7 +269,7 @@ class AddConstraint(BaseModel):
 class SetRounds(BaseModel):
     """Set the number of boosting rounds."""
 
-    model_config = _STRICT
+    model_config = STRICT
     kind: Literal["set_rounds"] = "set_rounds"
     rounds: Round
 
@@ -295,7 +277,7 @@ class SetRounds(BaseModel):
 class SetEpochs(BaseModel):
     """Set the number of training epochs of a multi-task network."""
 
-    model_config = _STRICT
+    model_config = STRICT
     kind: Literal["set_epochs"] = "set_epochs"
     epochs: Annotated[int, Field(ge=1, le=MAX_EPOCHS)]
 
@@ -303,179 +285,8 @@ class SetEpochs(BaseModel):
 class StartOver(BaseModel):
     """Forget the set-up and start again."""
 
-    model_config = _STRICT
+    model_config = STRICT
     kind: Literal["start_over"] = "start_over"
-
-
-# -------------------------------------------------------------------- actions
-
-
-class Train(BaseModel):
-    """Train a model with the current set-up."""
-
-    model_config = _STRICT
-    kind: Literal["train"] = "train"
-
-
-class Cancel(BaseModel):
-    """Stop the run that is training."""
-
-    model_config = _STRICT
-    kind: Literal["cancel"] = "cancel"
-
-
-class PointRule(BaseModel):
-    """A :class:`~fairfront.fronts.SelectionRule` as data (``model_dump()`` is its dict form).
-
-    ``knee``: the knee of the front; ``constraints``: the best ``maximize`` among the
-    points meeting every constraint (a fairness notion as ``maximize`` means its
-    violation is minimised: "the fairest point"); ``round``: that round; ``weights``:
-    one weight per objective (1-accuracy, 1-balanced accuracy, then each notion).
-    """
-
-    model_config = _STRICT
-    kind: Literal["knee", "weights", "constraints", "round"]
-    weights: list[Annotated[float, Field(ge=0, le=1e6)]] | None = Field(
-        default=None, max_length=len(_NOTIONS) + 2
-    )
-    constraints: list[ConstraintText] = Field(default_factory=list, max_length=10)
-    maximize: MetricName = "balanced_accuracy"
-    round: Round | None = None
-    method: Literal["chebyshev", "pseudo_weights"] = "chebyshev"
-
-    @field_validator("constraints")
-    @classmethod
-    def _constraints_parse(cls, constraints: list[str]) -> list[str]:
-        return [canonical_constraint(c) for c in constraints]
-
-    @model_validator(mode="after")
-    def _is_a_rule(self) -> PointRule:
-        self.to_rule()
-        return self
-
-    def to_rule(self) -> SelectionRule:
-        """The core's rule (``ValueError`` when it is not a valid one)."""
-        return SelectionRule.from_dict(self.model_dump())
-
-
-class SelectPoint(BaseModel):
-    """Choose one point (one round's model) of the trained run's front by a rule."""
-
-    model_config = _STRICT
-    kind: Literal["select_point"] = "select_point"
-    rule: PointRule
-
-
-class Undo(BaseModel):
-    """Go back to the point chosen before the current one."""
-
-    model_config = _STRICT
-    kind: Literal["undo"] = "undo"
-
-
-class Move(BaseModel):
-    """Move along the front from the chosen point: to the next fairer or more accurate one."""
-
-    model_config = _STRICT
-    kind: Literal["move"] = "move"
-    direction: Literal["fairer", "more_accurate"]
-
-
-class Compare(BaseModel):
-    """Compare the chosen point with the unconstrained model or single-task models."""
-
-    model_config = _STRICT
-    kind: Literal["compare"] = "compare"
-    against: Literal["baseline", "single_task"] = "baseline"
-
-
-class Explain(BaseModel):
-    """Explain a point in plain language: the selected one, or ``round``."""
-
-    model_config = _STRICT
-    kind: Literal["explain"] = "explain"
-    round: Round | None = Field(default=None, description="null = the selected point")
-
-
-class Export(BaseModel):
-    """Export a point's model (ONNX and model card): the selected one, or ``round``."""
-
-    model_config = _STRICT
-    kind: Literal["export"] = "export"
-    round: Round | None = Field(default=None, description="null = the selected point")
-
-
-class ListRuns(BaseModel):
-    """List the runs trained so far."""
-
-    model_config = _STRICT
-    kind: Literal["list_runs"] = "list_runs"
-
-
-class OpenRun(BaseModel):
-    """Reopen an earlier run: its id, or its number in the list (1 = the latest)."""
-
-    model_config = _STRICT
-    kind: Literal["open_run"] = "open_run"
-    run: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-
-
-# ------------------------------------------------------------------ questions
-
-AskTopic = Literal[
-    "metric", "points", "worst_group", "status", "setup", "selected", "columns", "datasets"
-]
-
-
-class Define(BaseModel):
-    """What a fairness notion or performance metric means (from the registry)."""
-
-    model_config = _STRICT
-    kind: Literal["define"] = "define"
-    term: MetricName
-
-
-class Ask(BaseModel):
-    """A question about the chosen point, the run or the set-up, answered from stored numbers.
-
-    ``metric`` (topic ``metric``): the figure asked for, null for all of them. ``text``: a
-    model's own answer, if it gave one; it is used only when every number in it is one of
-    the point's stored numbers.
-    """
-
-    model_config = _STRICT
-    kind: Literal["ask"] = "ask"
-    topic: AskTopic
-    metric: MetricName | None = None
-    text: Text | None = None
-
-
-class Help(BaseModel):
-    """The user asks what they can do."""
-
-    model_config = _STRICT
-    kind: Literal["help"] = "help"
-
-
-class SmallTalk(BaseModel):
-    """A greeting, thanks or goodbye; or a message in another language."""
-
-    model_config = _STRICT
-    kind: Literal["small_talk"] = "small_talk"
-    mood: Literal["greeting", "thanks", "bye", "how_are_you", "other_language"] = "greeting"
-
-
-class Clarify(BaseModel):
-    """The request is ambiguous or unknown: ask a question instead of guessing."""
-
-    model_config = _STRICT
-    kind: Literal["clarify"] = "clarify"
-    question: Text
-    options: list[Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX)]] = Field(
-        default_factory=list,
-        max_length=10,
-        description="whole replies the user could send, e.g. 'protect sex'",
-    )
 
 
 Intent = Annotated[

@@ -25,674 +25,147 @@ from ._tokens import Token, word_parts
 
 __all__ = ["CUES", "Item", "Lexicon", "Term", "registry_lexicon"]
 
-CUES: dict[str, tuple[str, ...]] = {
-    "train": (
-        "train",
-        "fit",
-        "launch",
-        "kick off",
-        "start training",
-        "begin training",
-        "run it",
-        "do it",
-        "go",
-        "go ahead",
-        "go for it",
-        "run",
-        "build it",
-        "train it",
-        "let us go",
-        "start",
-        "retrain",
-        "train again",
-        "run again",
-        "kick it off",
-    ),
-    "start_over": (
-        "start over",
-        "start again",
-        "reset",
-        "restart",
-        "from scratch",
-        "begin again",
-        "clear everything",
-        "forget everything",
-        "new session",
-        "start afresh",
-        "start from scratch",
-        "clear all",
-        "clear the setup",
-    ),
-    "protect": (
-        "protect",
-        "protected",
-        "protecting",
-        "sensitive",
-        "sensitive attribute",
-        "sensitive attributes",
-        "protected attribute",
-        "protected attributes",
-        "protected group",
-        "protected groups",
-        "fair to",
-        "fair towards",
-        "fair across",
-        "fairness for",
-        "fairness across",
-        "treated fairly",
-        "treat fairly",
-        "treats fairly",
-        "discriminate against",
-        "bias against",
-        "biased against",
-        "discrimination against",
-        "fair for",
-    ),
-    "predict": (
-        "predict",
-        "predicting",
-        "target",
-        "target column",
-        "outcome",
-        "label",
-        "classify",
-        "forecast",
-        "target variable",
-    ),
-    "positive": (
-        "positive",
-        "positive class",
-        "positive label",
-        "positive value",
-        "positive outcome",
-        "the positive class",
-        "counts as positive",
-    ),
-    "means": ("means", "stands for"),
-    "use": (
-        "use",
-        "using",
-        "switch to",
-        "try",
-        "choose",
-        "load",
-        "work with",
-        "optimise for",
-        "optimize for",
-        "optimise",
-        "optimize",
-        "measure",
-        "track",
-        "go with",
-        "with",
-        "switch",
-        "pick",
-        "select",
-        "take",
-        "apply",
-        "prefer",
-        "care about",
-        "focus on",
-    ),
-    "bound": (
-        "keep",
-        "cap",
-        "limit",
-        "constrain",
-        "bound",
-        "ensure",
-        "require",
-        "make sure",
-        "must",
-        "should",
-        "needs to",
-        "need",
-        "has to",
-        "stay",
-        "stays",
-        "remain",
-        "remains",
-        "stay under",
-        "restrict",
-    ),
-    "le": (
-        "under",
-        "below",
-        "beneath",
-        "less than",
-        "lower than",
-        "smaller than",
-        "at most",
-        "no more than",
-        "not more than",
-        "no higher than",
-        "not above",
-        "not over",
-        "within",
-        "up to",
-        "max",
-        "maximum",
-        "capped at",
-        "not exceed",
-        "does not exceed",
-        "not exceeding",
-        "no greater than",
-        "or less",
-        "or lower",
-        "tops",
-        "<=",
-        "<",
-        "≤",
-        "=<",
-    ),
-    "ge": (
-        "above",
-        "over",
-        "more than",
-        "greater than",
-        "higher than",
-        "at least",
-        "no less than",
-        "not below",
-        "not under",
-        "min",
-        "minimum",
-        "no lower than",
-        "or more",
-        "or higher",
-        "or better",
-        "exceeding",
-        "exceeds",
-        ">=",
-        ">",
-        "≥",
-        "=>",
-    ),
-    "at": ("at", "of", "to", "=", "is", "equal to", "around", "about"),
-    "select": (
-        "show me",
-        "give me",
-        "find",
-        "get",
-        "i will take",
-        "get me",
-        "show",
-        "i want",
-        "want",
-        "i would like",
-        "the one",
-        "go with",
-        "jump to",
-        "move to",
-        "switch to round",
-    ),
-    "point": ("point", "model", "one", "round", "solution", "classifier", "option"),
-    "fairest": (
-        "fairest",
-        "most fair",
-        "least unfair",
-        "least biased",
-        "most equal",
-        "least discriminatory",
-        "fairest possible",
-    ),
-    "lowest": (
-        "lowest",
-        "smallest",
-        "least",
-        "minimum",
-        "minimal",
-        "minimise",
-        "minimize",
-        "minimising",
-        "minimizing",
-        "min",
-        "best",
-    ),
-    "highest": (
-        "highest",
-        "best",
-        "maximum",
-        "top",
-        "maximise",
-        "maximize",
-        "max",
-        "maximising",
-        "maximizing",
-        "most",
-        "greatest",
-        "largest",
-    ),
-    "most_accurate": (
-        "most accurate",
-        "best performing",
-        "best performance",
-        "highest performing",
-        "most precise",
-    ),
-    "knee": (
-        "knee",
-        "trade-off",
-        "tradeoff",
-        "trade off",
-        "best compromise",
-        "compromise",
-        "balanced point",
-        "sweet spot",
-        "best balance",
-        "good balance",
-        "elbow",
-        "middle ground",
-        "best trade-off",
-        "best tradeoff",
-        "the knee point",
-    ),
-    "rounds": (
-        "rounds",
-        "iterations",
-        "estimators",
-        "boosting rounds",
-        "weak learners",
-        "n_estimators",
-        "trees",
-    ),
-    "epochs": ("epochs", "epoch", "training epochs"),
-    "explain": (
-        "explain",
-        "why",
-        "describe",
-        "tell me about",
-        "interpret",
-        "explanation",
-        "what am i looking at",
-        "walk me through",
-        "tell me more",
-    ),
-    "export": ("export", "download", "save", "onnx", "model card", "deploy", "ship"),
-    "undo": (
-        "go back",
-        "back",
-        "undo",
-        "previous point",
-        "previous one",
-        "one before",
-        "revert",
-        "earlier point",
-        "previous model",
-        "previous choice",
-        "last one",
-        "previous selection",
-        "undo that",
-        "undo the last",
-        "step back",
-        "before that",
-    ),
-    "fairer": (
-        "fairer",
-        "more fair",
-        "less unfair",
-        "less biased",
-        "less bias",
-        "less discrimination",
-        "more equitable",
-        "less discriminatory",
-    ),
-    "more_accurate": (
-        "more accurate",
-        "more accuracy",
-        "better accuracy",
-        "less fair",
-        "more performance",
-        "higher accuracy",
-        "less errors",
-        "fewer errors",
-    ),
-    "compare": (
-        "compare",
-        "comparison",
-        "versus",
-        "vs",
-        "compared",
-        "relative to",
-        "how does it compare",
-        "difference",
-    ),
-    "baseline": (
-        "unconstrained",
-        "unfair",
-        "baseline",
-        "plain",
-        "without fairness",
-        "no fairness",
-        "unmitigated",
-        "vanilla",
-        "regular",
-        "ordinary",
-        "unconstrained model",
-        "fairness unaware",
-        "fairness-unaware",
-        "what did fairness cost",
-        "cost of fairness",
-        "price of fairness",
-        "without constraints",
-        "no constraints",
-        "standard",
-    ),
-    "single_task": (
-        "single-task",
-        "single task",
-        "separate models",
-        "one model per task",
-        "each task alone",
-        "separately",
-        "single-task models",
-        "single task models",
-        "separate",
-    ),
-    "cancel": (
-        "stop",
-        "cancel",
-        "abort",
-        "halt",
-        "kill",
-        "interrupt",
-        "stop training",
-        "stop the run",
-        "cancel the run",
-        "cancel training",
-        "enough",
-    ),
-    "runs": (
-        "runs",
-        "previous runs",
-        "earlier runs",
-        "my runs",
-        "past runs",
-        "run history",
-        "old runs",
-        "list runs",
-        "list of runs",
-        "all runs",
-        "the runs",
-        "trainings",
-        "history",
-        "previous trainings",
-    ),
-    "open": ("open", "reopen", "go back to", "back to", "return to", "load", "resume", "switch to"),
-    "run": ("run", "run number", "training"),
-    "drop": (
-        "drop",
-        "remove",
-        "exclude",
-        "ignore",
-        "leave out",
-        "without",
-        "do not use",
-        "get rid of",
-        "discard",
-        "throw out",
-        "delete",
-        "skip",
-        "remove the column",
-        "not use",
-    ),
-    "restore": (
-        "put back",
-        "restore",
-        "bring back",
-        "add back",
-        "include",
-        "re-include",
-        "use again",
-        "back in",
-        "keep",
-        "reinstate",
-        "add",
-        "put",
-    ),
-    "define": (
-        "mean",
-        "means",
-        "meaning",
-        "define",
-        "definition",
-        "stand for",
-        "stands for",
-        "what is",
-        "what are",
-        "what does",
-        "meaning of",
-        "explain",
-    ),
-    "question": (
-        "what",
-        "which",
-        "how",
-        "who",
-        "tell me",
-        "is",
-        "are",
-        "does",
-        "do",
-        "can",
-        "could",
-        "whats",
-        "what is",
-        "what are",
-        "show me",
-        "give me",
-        "how much",
-    ),
-    "how_many": ("how many", "number of", "count"),
-    "worst": (
-        "worst off",
-        "worst",
-        "worse off",
-        "disadvantaged",
-        "hurt most",
-        "most affected",
-        "biggest gap",
-        "largest gap",
-        "treated worst",
-        "least favoured",
-        "most harmed",
-        "suffers most",
-        "loses most",
-        "biggest difference",
-        "largest difference",
-    ),
-    "status": (
-        "status",
-        "progress",
-        "done",
-        "finished",
-        "ready",
-        "going",
-        "how far",
-        "still running",
-        "complete",
-    ),
-    "setup": (
-        "setup",
-        "set-up",
-        "settings",
-        "configuration",
-        "summary",
-        "set up",
-        "what did i choose",
-        "current setup",
-        "my setup",
-        "config",
-    ),
-    "selected": (
-        "selected",
-        "chosen",
-        "picked",
-        "current",
-        "this",
-        "it",
-        "its",
-        "that",
-        "did you pick",
-        "did you choose",
-        "did you select",
-        "is chosen",
-    ),
-    "vague": (
-        "good",
-        "decent",
-        "reasonable",
-        "nice one",
-        "best one",
-        "optimal",
-        "ideal",
-        "better one",
-        "a good one",
-    ),
-    "weights": ("weights", "weight", "weighted", "weighting"),
-    "columns": ("columns", "features", "variables", "fields", "attributes"),
-    "datasets": ("datasets", "data sets", "which data", "built-in datasets"),
-    "greet": (
-        "hi",
-        "hello",
-        "hey",
-        "good morning",
-        "good afternoon",
-        "good evening",
-        "howdy",
-        "greetings",
-        "hiya",
-        "yo",
-        "hi there",
-        "hello there",
-    ),
-    "thanks": (
-        "thanks",
-        "thank you",
-        "thx",
-        "cheers",
-        "great",
-        "cool",
-        "nice",
-        "awesome",
-        "perfect",
-        "thank you very much",
-        "many thanks",
-        "brilliant",
-        "excellent",
-    ),
-    "bye": ("bye", "goodbye", "see you", "good bye", "later", "see ya"),
-    "how_are_you": (
-        "how are you",
-        "how is it going",
-        "how are things",
-        "how do you do",
-        "are you there",
-        "who are you",
-    ),
-    "help": (
-        "help",
-        "what can you do",
-        "what can i do",
-        "what can i say",
-        "how does this work",
-        "how do i start",
-        "get started",
-        "commands",
-        "instructions",
-        "options",
-        "what now",
-        "what next",
-        "what should i do",
-        "how do i use this",
-        "what do i do",
-        "i am lost",
-        "how does it work",
-        "guide me",
-    ),
-    "upload": (
-        "upload",
-        "my own data",
-        "my own csv",
-        "my own file",
-        "my own dataset",
-        "own data",
-        "own csv",
-        "import a csv",
-        "my data",
-        "a csv",
-        "csv",
-        "my own table",
-        "my file",
-    ),
-    "together": (
-        "together",
-        "jointly",
-        "at once",
-        "both tasks",
-        "at the same time",
-        "simultaneously",
-        "in one model",
-        "multi-task",
-        "multitask",
-        "multi-task learning",
-        "multitask learning",
-        "multi task",
-        "multi task learning",
-        "multiple tasks",
-    ),
-    "all": (
-        "all",
-        "every",
-        "each",
-        "any",
-        "both",
-        "overall",
-        "everyone",
-        "all attributes",
-        "every attribute",
-        "all groups",
-    ),
-    "split": (
-        "split at",
-        "split",
-        "cut at",
-        "bins",
-        "bin",
-        "bands",
-        "brackets",
-        "binned at",
-        "groups at",
-        "cut",
-        "thresholds",
-        "bucket",
-        "buckets",
-        "edges",
-        "bands at",
-        "bins at",
-        "boundaries",
-    ),
-    "also": ("also", "too", "as well", "plus", "additionally", "in addition", "and also", "add"),
-    "fairness": ("fair", "fairness", "bias", "biased", "unfairness", "discrimination"),
-    "per": ("for", "on", "across", "among", "in", "by", "per", "between", "within"),
-    "median": ("median", "the median"),
-    "rest": (
-        "the rest",
-        "rest",
-        "the others",
-        "everyone else",
-        "all others",
-        "the remaining",
-        "others",
-        "everything else",
-        "all other",
-    ),
-    "against": ("against", "vs", "versus"),
-    "whether": ("whether", "if"),
-    "not": ("not", "no", "never", "without", "except", "instead", "but", "nor", "cannot"),
-    "again": ("again", "back"),
-}
-"""The grammar's words: cue name -> phrases (lower case; hyphens and spaces alike)."""
+_CUE_TEXT = """
+train: train | fit | launch | kick off | start training | begin training | run it | do it | go |
+    go ahead | go for it | run | build it | train it | let us go | start | retrain |
+    train again | run again | kick it off
+start_over: start over | start again | reset | restart | from scratch | begin again |
+    clear everything | forget everything | new session | start afresh | start from scratch |
+    clear all | clear the setup
+protect: protect | protected | protecting | sensitive | sensitive attribute |
+    sensitive attributes | protected attribute | protected attributes | protected group |
+    protected groups | fair to | fair towards | fair across | fairness for | fairness across |
+    treated fairly | treat fairly | treats fairly | discriminate against | bias against |
+    biased against | discrimination against | fair for
+predict: predict | predicting | target | target column | outcome | label | classify | forecast |
+    target variable
+positive: positive | positive class | positive label | positive value | positive outcome |
+    the positive class | counts as positive
+means: means | stands for
+use: use | using | switch to | try | choose | load | work with | optimise for | optimize for |
+    optimise | optimize | measure | track | go with | with | switch | pick | select | take |
+    apply | prefer | care about | focus on
+bound: keep | cap | limit | constrain | bound | ensure | require | make sure | must | should |
+    needs to | need | has to | stay | stays | remain | remains | stay under | restrict
+le: under | below | beneath | less than | lower than | smaller than | at most | no more than |
+    not more than | no higher than | not above | not over | within | up to | max | maximum |
+    capped at | not exceed | does not exceed | not exceeding | no greater than | or less |
+    or lower | tops | <= | < | ≤ | =<
+ge: above | over | more than | greater than | higher than | at least | no less than |
+    not below | not under | min | minimum | no lower than | or more | or higher | or better |
+    exceeding | exceeds | >= | > | ≥ | =>
+at: at | of | to | = | is | equal to | around | about
+select: show me | give me | find | get | i will take | get me | show | i want | want |
+    i would like | the one | go with | jump to | move to | switch to round
+point: point | model | one | round | solution | classifier | option
+fairest: fairest | most fair | least unfair | least biased | most equal | least discriminatory |
+    fairest possible
+lowest: lowest | smallest | least | minimum | minimal | minimise | minimize | minimising |
+    minimizing | min | best
+highest: highest | best | maximum | top | maximise | maximize | max | maximising | maximizing |
+    most | greatest | largest
+most_accurate: most accurate | best performing | best performance | highest performing |
+    most precise
+knee: knee | trade-off | tradeoff | trade off | best compromise | compromise | balanced point |
+    sweet spot | best balance | good balance | elbow | middle ground | best trade-off |
+    best tradeoff | the knee point
+rounds: rounds | iterations | estimators | boosting rounds | weak learners | n_estimators |
+    trees
+epochs: epochs | epoch | training epochs
+explain: explain | why | describe | tell me about | interpret | explanation |
+    what am i looking at | walk me through | tell me more
+export: export | download | save | onnx | model card | deploy | ship
+undo: go back | back | undo | previous point | previous one | one before | revert |
+    earlier point | previous model | previous choice | last one | previous selection |
+    undo that | undo the last | step back | before that
+fairer: fairer | more fair | less unfair | less biased | less bias | less discrimination |
+    more equitable | less discriminatory
+more_accurate: more accurate | more accuracy | better accuracy | less fair | more performance |
+    higher accuracy | less errors | fewer errors
+compare: compare | comparison | versus | vs | compared | relative to | how does it compare |
+    difference
+baseline: unconstrained | unfair | baseline | plain | without fairness | no fairness |
+    unmitigated | vanilla | regular | ordinary | unconstrained model | fairness unaware |
+    fairness-unaware | what did fairness cost | cost of fairness | price of fairness |
+    without constraints | no constraints | standard
+single_task: single-task | single task | separate models | one model per task |
+    each task alone | separately | single-task models | single task models | separate
+cancel: stop | cancel | abort | halt | kill | interrupt | stop training | stop the run |
+    cancel the run | cancel training | enough
+runs: runs | previous runs | earlier runs | my runs | past runs | run history | old runs |
+    list runs | list of runs | all runs | the runs | trainings | history | previous trainings
+open: open | reopen | go back to | back to | return to | load | resume | switch to
+run: run | run number | training
+drop: drop | remove | exclude | ignore | leave out | without | do not use | get rid of |
+    discard | throw out | delete | skip | remove the column | not use
+restore: put back | restore | bring back | add back | include | re-include | use again |
+    back in | keep | reinstate | add | put
+define: mean | means | meaning | define | definition | stand for | stands for | what is |
+    what are | what does | meaning of | explain
+question: what | which | how | who | tell me | is | are | does | do | can | could | whats |
+    what is | what are | show me | give me | how much
+how_many: how many | number of | count
+worst: worst off | worst | worse off | disadvantaged | hurt most | most affected | biggest gap |
+    largest gap | treated worst | least favoured | most harmed | suffers most | loses most |
+    biggest difference | largest difference
+status: status | progress | done | finished | ready | going | how far | still running |
+    complete
+setup: setup | set-up | settings | configuration | summary | set up | what did i choose |
+    current setup | my setup | config
+selected: selected | chosen | picked | current | this | it | its | that | did you pick |
+    did you choose | did you select | is chosen
+vague: good | decent | reasonable | nice one | best one | optimal | ideal | better one |
+    a good one
+weights: weights | weight | weighted | weighting
+columns: columns | features | variables | fields | attributes
+datasets: datasets | data sets | which data | built-in datasets
+greet: hi | hello | hey | good morning | good afternoon | good evening | howdy | greetings |
+    hiya | yo | hi there | hello there
+thanks: thanks | thank you | thx | cheers | great | cool | nice | awesome | perfect |
+    thank you very much | many thanks | brilliant | excellent
+bye: bye | goodbye | see you | good bye | later | see ya
+how_are_you: how are you | how is it going | how are things | how do you do | are you there |
+    who are you
+help: help | what can you do | what can i do | what can i say | how does this work |
+    how do i start | get started | commands | instructions | options | what now | what next |
+    what should i do | how do i use this | what do i do | i am lost | how does it work |
+    guide me
+upload: upload | my own data | my own csv | my own file | my own dataset | own data | own csv |
+    import a csv | my data | a csv | csv | my own table | my file
+together: together | jointly | at once | both tasks | at the same time | simultaneously |
+    in one model | multi-task | multitask | multi-task learning | multitask learning |
+    multi task | multi task learning | multiple tasks
+all: all | every | each | any | both | overall | everyone | all attributes | every attribute |
+    all groups
+split: split at | split | cut at | bins | bin | bands | brackets | binned at | groups at | cut |
+    thresholds | bucket | buckets | edges | bands at | bins at | boundaries
+also: also | too | as well | plus | additionally | in addition | and also | add
+fairness: fair | fairness | bias | biased | unfairness | discrimination
+per: for | on | across | among | in | by | per | between | within
+median: median | the median
+rest: the rest | rest | the others | everyone else | all others | the remaining | others |
+    everything else | all other
+against: against | vs | versus
+whether: whether | if
+not: not | no | never | without | except | instead | but | nor | cannot
+again: again | back
+"""
+"""The grammar's words, one cue a line: ``name: phrase | phrase | ...`` (lower case; hyphens
+and spaces alike; a line that starts with spaces continues the one before)."""
+
+
+def _cues(text: str) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    name = ""
+    for line in text.strip().splitlines():
+        if not line.startswith(" "):
+            name, _, line = line.partition(":")
+            out[name] = ()
+        out[name] += tuple(p.strip() for p in line.split("|") if p.strip())
+    return out
+
+
+CUES: dict[str, tuple[str, ...]] = _cues(_CUE_TEXT)
 
 _TYPO_MIN = 5
 """Shortest word read through a typo."""

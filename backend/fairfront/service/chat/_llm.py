@@ -22,7 +22,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from fairfront.service.explain import render_prompt
 
-from ._checks import check_intents
+from ._intent_checks import check_intents
 from ._intents import MAX_ROUNDS, Intent
 from ._reader import MAX_MESSAGE_CHARS, parse
 from ._setup import ChatContext

@@ -23,7 +23,7 @@ from functools import lru_cache
 from ._checks import Checker, quote
 from ._clause import Clause, is_filler
 from ._frames import SELECT_CUES, command, select, setup_items
-from ._intents import TEXT_MAX, Clarify, Help, Intent, SmallTalk
+from ._intents import SETUP_INTENTS, TEXT_MAX, Clarify, Help, Intent, SmallTalk
 from ._lexicon import Item, Lexicon, registry_lexicon
 from ._questions import question
 from ._say import say_all
@@ -54,79 +54,14 @@ _HEADS = (
 )  # fmt: skip
 _TOPICS = ("setup", "status", "columns", "datasets", "worst", "how_many")
 _SMALL_TALK = {"greet": "greeting", "thanks": "thanks", "bye": "bye", "how_are_you": "how_are_you"}
-_FOREIGN = frozenset(
-    [
-        "der",
-        "das",
-        "und",
-        "ist",
-        "ich",
-        "bitte",
-        "nicht",
-        "mit",
-        "für",
-        "eine",
-        "einen",
-        "le",
-        "les",
-        "est",
-        "je",
-        "veux",
-        "et",
-        "avec",
-        "pour",
-        "une",
-        "el",
-        "los",
-        "las",
-        "quiero",
-        "por",
-        "favor",
-        "con",
-        "para",
-        "il",
-        "che",
-        "sono",
-        "voglio",
-        "favore",
-        "que",
-        "wie",
-        "was",
-        "kannst",
-        "trainiere",
-        "trainieren",
-        "entraîner",
-        "entrenar",
-        "modelo",
-        "modèle",
-        "hallo",
-        "bonjour",
-        "hola",
-        "ciao",
-        "merci",
-        "gracias",
-        "danke",
-        "grazie",
-        "obrigado",
-        "olá",
-        "ein",
-        "zeig",
-        "zeige",
-        "mir",
-        "montre",
-        "moi",
-        "muéstrame",
-        "wat",
-        "het",
-        "een",
-        "ist",
-        "modell",
-        "fairste",
-        "genauigkeit",
-        "précision",
-        "équité",
-    ]
-)
+_FOREIGN_WORDS = """
+    der das und ist ich bitte nicht mit für eine einen le les est je veux et avec pour une
+    el los las quiero por favor con para il che sono voglio favore que wie was kannst
+    trainiere trainieren entraîner entrenar modelo modèle hallo bonjour hola ciao merci
+    gracias danke grazie obrigado olá ein zeig zeige mir montre moi muéstrame wat het een
+    ist modell fairste genauigkeit précision équité
+"""
+_FOREIGN = frozenset(_FOREIGN_WORDS.split())
 
 
 @lru_cache(maxsize=64)
@@ -337,13 +272,15 @@ def _result(
     understood = say_all(intents)
     parts = [f"I understood: {understood}."] if understood else []
     parts += list(dict.fromkeys(q.question for q in checker.questions))
+    if understood and not left:
+        parts.append("I have done nothing yet.")
+    setup = say_all([i for i in intents if isinstance(i, SETUP_INTENTS)])
+    actions = say_all([i for i in intents if not isinstance(i, SETUP_INTENTS)])
     options = [
-        o if not understood or o.startswith(("use ", "protect ")) and False else o
+        ", ".join(x for x in (setup, o, actions) if x) if o != "help" else o
         for q in checker.questions
         for o in q.options
     ]
-    if understood:
-        options = [f"{understood}, {o}" if o not in ("help",) else o for o in options]
     for piece in left[:3]:
         near = _near(piece)
         if near:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from . import _target_checks as target_checks
 from ._checks import Checker
 from ._clause import Clause, is_filler
 from ._frames import counts, setup_items
@@ -147,34 +148,44 @@ def _value_after(clause: Clause, i: int) -> int | None:
     return None
 
 
-def positive_frame(clause: Clause, checker: Checker) -> bool:
-    """ "the positive class is 1", "1 means defaulted", "yes is the positive class"."""
+def positive_value(clause: Clause) -> str | None:
+    """The positive class a clause names ("positive class is 1", "1 means defaulted"),
+    marking what it used; "" when it says "positive" but no value."""
     at = clause.find("positive")
     means = clause.find("means")
     if at is None and means is None:
-        return False
+        return None
     if means is not None and at is None:
         value = clause.prev_content(means)
         if value is None:
-            return False
+            return None
         clause.take(value, means, *range(means + 1, len(clause)))  # the meaning, in words
     else:
         assert at is not None  # noqa: S101 - one of the two is set
         value = _value_after(clause, at)
         if value is None:
             value = clause.prev_content(at)
-        if value is None:
-            checker.ask("Which value is the positive class?")
-            clause.take(at)
-            return True
         clause.take(at, value)
+        if value is None:
+            return ""
         clause.take_all("at", "means")
     item = clause.items[value]
     text = item.token.text
     if item.token.kind == "op" and value + 1 < len(clause):  # ">50K" is ">" then "50K"
         text += clause.items[value + 1].token.text
         clause.take(value + 1)
-    checker.positive(text)
+    return text
+
+
+def positive_frame(clause: Clause, checker: Checker) -> bool:
+    """ "the positive class is 1", "1 means defaulted", "yes is the positive class"."""
+    value = positive_value(clause)
+    if value is None:
+        return False
+    if not value:
+        checker.ask("Which value is the positive class?")
+    else:
+        target_checks.positive(checker, value)
     return True
 
 
@@ -192,7 +203,7 @@ def predict(clause: Clause, checker: Checker) -> bool:
         dataset = tasks[0][1].dataset
         if dataset and checker.setup.dataset is None:
             checker.choose_dataset(dataset)
-        checker.tasks([t.value for _, t in tasks])
+        target_checks.tasks(checker, [t.value for _, t in tasks])
         return True
     if _rule(clause, checker, at):
         return True
@@ -201,7 +212,7 @@ def predict(clause: Clause, checker: Checker) -> bool:
         for i, t in clause.terms("target", "column")
         if i > at
     ]
-    positive_at = clause.find("positive")
+    positive = (positive_value(clause) or None) if clause.has("positive") else None
     if not targets:
         words = [
             i
@@ -209,13 +220,12 @@ def predict(clause: Clause, checker: Checker) -> bool:
             if i > at
             and i not in clause.used
             and _name_like(item)
-            and (positive_at is None or i < positive_at)
         ]
         if not words:
             checker.ask("Which column should the model predict?")
             return True
         clause.take(words[0])
-        checker.target(clause.items[words[0]].text)
+        target_checks.target(checker, clause.items[words[0]].text, positive)
     else:
         i, term = targets[0]
         clause.take(*(j for j, t in targets if t == term))
@@ -234,11 +244,9 @@ def predict(clause: Clause, checker: Checker) -> bool:
                 )
                 return True
             if checker.info is not None:
-                checker.target(checker.info.target)
+                target_checks.target(checker, checker.info.target, positive)
         else:
-            checker.target(term.value)
-    if positive_at is not None:
-        positive_frame(clause, checker)
+            target_checks.target(checker, term.value, positive)
     clause.take_all("whether")
     return True
 
@@ -253,7 +261,7 @@ def _rule(clause: Clause, checker: Checker, at: int) -> bool:
         sign = _OPS.get(found.group(2), found.group(2))
         clause.take(written)
         clause.take_all("whether")
-        checker.target_rule(found.group(1), sign, found.group(3).strip())
+        target_checks.target_rule(checker, found.group(1), sign, found.group(3).strip())
         return True
     column_at = next(
         (
@@ -301,7 +309,7 @@ def _rule(clause: Clause, checker: Checker, at: int) -> bool:
     text = "median" if value.cue("median") else value.token.text
     clause.take(column_at, j, value_at)
     clause.take_all("whether", "median", "rest", "against")
-    checker.target_rule(clause.items[column_at].text, op, text)
+    target_checks.target_rule(checker, clause.items[column_at].text, op, text)
     return True
 
 

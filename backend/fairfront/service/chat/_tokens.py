@@ -87,6 +87,7 @@ def normalise(message: str) -> str:
     text = unicodedata.normalize("NFKC", message)
     text = text.translate({0x2018: "'", 0x2019: "'", 0x201C: '"', 0x201D: '"', 0x2013: "-"})
     text = "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in text)
+    text = text.replace("(", " ").replace(")", " ")  # "equalized odds (sum)": no meaning
     return _CONTRACTION_RE.sub(lambda m: _CONTRACTIONS[m.group().casefold()], text)
 
 
