@@ -232,7 +232,10 @@ def test_the_profile_reader_takes_both_profile_forms() -> None:
     }
     info = info_from_profile(old)
     assert (info.target, info.positive, info.protected, info.numeric) == (
-        "y", "yes", ["age"], ["age"]
+        "y",
+        "yes",
+        ["age"],
+        ["age"],
     )
     new = {
         "columns": [

@@ -69,9 +69,9 @@ def test_cannot_train_is_said_once(live: LiveServer) -> None:
 
 
 def test_other_languages_and_definitions(live: LiveServer) -> None:
-    assert "English only" in chat(live.client, "bonjour, je veux entraîner un modèle", "fr")[
-        "reply"
-    ]
+    assert (
+        "English only" in chat(live.client, "bonjour, je veux entraîner un modèle", "fr")["reply"]
+    )
     text = chat(live.client, "what does equalized odds mean?", "define")["reply"]
     assert NOTIONS["eo"].convention in text and NOTIONS["eo_sum"].convention in text
 
@@ -87,7 +87,9 @@ def test_choosing_asking_moving_and_going_back(live: LiveServer, run: dict[str, 
         for p in front(client, run_id)["points"]
         if p["validation"]["accuracy"] >= 0.6 and not p["trivial"]
     ]
-    assert point["validation"]["eo"]["value"] == min(p["validation"]["eo"]["value"] for p in eligible)
+    assert point["validation"]["eo"]["value"] == min(
+        p["validation"]["eo"]["value"] for p in eligible
+    )
 
     asked = chat(client, "what is its accuracy?")["reply"]
     split = "test" if "test" in point else "validation"
