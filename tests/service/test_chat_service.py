@@ -12,6 +12,7 @@ import pytest
 from fairfront.vocabulary import NOTIONS
 
 from .conftest import LiveServer, module_server, wait_status
+from .llm_stub import LLMStub
 
 SESSION = "chat-e2e"
 
@@ -133,3 +134,55 @@ def test_runs_can_be_listed_reopened_and_stopping_needs_a_running_one(
     reopened = chat(client, "open run 1", "elsewhere")
     assert reopened["run_id"] == client.get("/api/runs").json()["runs"][0]["id"]
     assert "Nothing is training" in chat(client, "stop")["reply"]
+
+
+# ----------------------------------------------------------------- through an LLM
+
+
+@pytest.fixture(scope="module")
+def stub() -> Iterator[LLMStub]:
+    with LLMStub() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def llm_live(tmp_path_factory: pytest.TempPathFactory, stub: LLMStub) -> Iterator[LiveServer]:
+    yield from module_server(
+        tmp_path_factory,
+        "chat-llm",
+        llm_base_url=stub.base_url,
+        llm_model="stub-model",
+        llm_api_key="test",
+        llm_retries=0,
+    )
+
+
+@pytest.mark.slow
+def test_an_llm_answer_is_used_only_when_its_numbers_are_stored(
+    llm_live: LiveServer, stub: LLMStub
+) -> None:
+    client = llm_live.client
+    stub.reply(
+        tool_calls=[
+            ("choose_dataset", {"name": "compas"}),
+            ("set_rounds", {"rounds": 10}),
+            ("train", {}),
+        ]
+    )
+    started = chat(client, "could you train on the compas data, ten rounds?", "llm")
+    assert wait_status(client, started["run_id"], ("done", "failed"), 120)["status"] == "done"
+    run = client.get(f"/api/runs/{started['run_id']}").json()
+    chosen = front(client, run["id"])["selection"]["round"]
+    point = client.get(f"/api/runs/{run['id']}/points/{chosen}").json()
+    true = f"{point['test']['accuracy']:.3f}"
+
+    made_up = {"topic": "metric", "metric": "accuracy", "text": "Its accuracy is 0.999."}
+    stub.reply(tool_calls=[("ask", made_up)])
+    reply = chat(client, "how accurate is the thing?", "llm")["reply"]
+    assert "0.999" not in reply and true in reply
+
+    honest = {"topic": "metric", "metric": "accuracy", "text": f"About {true} on the test split."}
+    stub.reply(tool_calls=[("ask", honest)])
+    assert chat(client, "how accurate is the thing?", "llm")["reply"] == honest["text"]
+    system = stub.requests[-1]["body"]["messages"][0]["content"]
+    assert all(name in system for name in NOTIONS)

@@ -21,6 +21,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from fairfront.service.explain import render_prompt
+from fairfront.vocabulary import NOTIONS
 
 from ._intent_checks import check_intents
 from ._intents import MAX_ROUNDS, Intent
@@ -125,7 +126,15 @@ class LLMIntentParser:
         return [
             {
                 "role": "system",
-                "content": render_prompt("chat_system.j2", self.prompts_dir, max_rounds=MAX_ROUNDS),
+                "content": render_prompt(
+                    "chat_system.j2",
+                    self.prompts_dir,
+                    max_rounds=MAX_ROUNDS,
+                    notions=[
+                        {"name": n.name, "short": n.short or n.label, "aliases": list(n.aliases)}
+                        for n in NOTIONS.values()
+                    ],
+                ),
             },
             {
                 "role": "user",

@@ -214,13 +214,7 @@ def predict(clause: Clause, checker: Checker) -> bool:
     ]
     positive = (positive_value(clause) or None) if clause.has("positive") else None
     if not targets:
-        words = [
-            i
-            for i, item in clause
-            if i > at
-            and i not in clause.used
-            and _name_like(item)
-        ]
+        words = [i for i, item in clause if i > at and i not in clause.used and _name_like(item)]
         if not words:
             checker.ask("Which column should the model predict?")
             return True
