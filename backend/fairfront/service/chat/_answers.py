@@ -40,9 +40,8 @@ def define(term: str) -> str:
         return f"{metric.label.capitalize()}: {metric.description}. Higher is better."
     notion = NOTIONS[term]
     text = (
-        f"{notion.short or notion.label} ({notion.name}): the {notion.description}, "
-        "between the groups of each protected attribute; 0 means equal rates, lower is "
-        "fairer."
+        f"{notion.short or notion.label} ({notion.name}): {notion.description}, compared "
+        "between the groups of each protected attribute; 0 means equal rates, lower is fairer."
     )
     if notion.convention:
         text += f" It is {notion.convention}."
@@ -163,10 +162,10 @@ def move_along(front: Mapping[str, Any], current: int, direction: str) -> tuple[
         better = [p for p in points if p["validation"].get("balanced_accuracy", 0) > bacc]
         pick = min(better, key=lambda p: p["validation"]["balanced_accuracy"], default=None)
     if pick is None:
-        word = "fairer" if direction == "fairer" else "more accurate"
+        word, most = ("fairer", "fairest") if direction == "fairer" else (
+            "more accurate", "most accurate")
         return None, (
-            f"Round {current} is already the {word.replace('more ', 'most ')} point "
-            f"of the front; there is no {word} one."
+            f"Round {current} is already the {most} point of the front; there is no {word} one."
         )
     new_value = _value(pick["validation"], notion)
     new_bacc = pick["validation"]["balanced_accuracy"]

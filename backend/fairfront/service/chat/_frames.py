@@ -130,6 +130,12 @@ def setup_items(clause: Clause, checker: Checker, *, adding: bool = False) -> No
         elif term.value not in notions:
             notions.append(term.value)
             listed = i if listed is None else listed
+    if clause.has("use") and not clause.has("also", "bound"):  # "use dp under 3%": the notion
+        for constraint in bounds:
+            metric = Constraint.parse(constraint).metric
+            if metric in NOTIONS and metric not in notions:
+                notions.append(metric)
+                listed = 0 if listed is None else listed
     if listed is not None:
         steps.append((listed, SetNotions(notions=notions)))
     for _, step in sorted(steps, key=lambda s: s[0]):

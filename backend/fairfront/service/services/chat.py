@@ -272,13 +272,13 @@ class ChatService:
             lines = [
                 f"{n}. run {r['id']}: {r['spec'].get('learner')} on "
                 f"{r['spec'].get('dataset') or 'its data'}, "
-                f"{r['status']}, {r['created']}"
+                f"{r['status']}, {str(r['created'])[:16].replace('T', ' ')}"
                 for n, r in enumerate(recent[:10], start=1)
             ]
             turn.say(
                 "Your latest runs (newest first):\n"
                 + "\n".join(lines)
-                + '\nSay "open run 2" to reopen one.'
+                + f'\nSay "open run {min(2, len(recent))}" to reopen one.'
             )
             turn.suggestions = [f"open run {n}" for n in range(1, min(len(recent), 4) + 1)]
             return
