@@ -162,8 +162,9 @@ def move_along(front: Mapping[str, Any], current: int, direction: str) -> tuple[
         better = [p for p in points if p["validation"].get("balanced_accuracy", 0) > bacc]
         pick = min(better, key=lambda p: p["validation"]["balanced_accuracy"], default=None)
     if pick is None:
-        word, most = ("fairer", "fairest") if direction == "fairer" else (
-            "more accurate", "most accurate")
+        word, most = (
+            ("fairer", "fairest") if direction == "fairer" else ("more accurate", "most accurate")
+        )
         return None, (
             f"Round {current} is already the {most} point of the front; there is no {word} one."
         )

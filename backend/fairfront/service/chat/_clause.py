@@ -24,7 +24,7 @@ _FILLER_WORDS = """
     please thanks thank kind have has had something anything currently only still already
     whose which what how who where when any whatever exactly simply mode version option care
     cares important matters worried concerned data dataset file table network version
-    variant someone somebody person people yet everything gap gaps violation will
+    variant far someone somebody person people yet everything gap gaps violation will
 """
 FILLER = frozenset(_FILLER_WORDS.split())
 """Words that carry no request of their own."""

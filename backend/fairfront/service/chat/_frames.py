@@ -304,8 +304,10 @@ def command(clause: Clause, checker: Checker) -> bool:
         return True
     if clause.has("rest", "predict"):
         return False
+    head = clause.items[0]
     if clause.has("compare") or (
-        clause.has("baseline", "single_task") and len(clause.leftovers()) <= 2
+        clause.has("baseline", "single_task")
+        and (clause.has("against") or head.cue("question", "select", "use"))
     ):
         single = clause.has("single_task")
         if checker.needs_run("compare"):
@@ -326,7 +328,7 @@ def command(clause: Clause, checker: Checker) -> bool:
         return True
     for cue, kind in (("export", Export), ("explain", Explain)):
         if clause.has(cue):
-            clause.take_all(cue)
+            clause.take_all(cue, "selected", "point")
             number = _number_after(clause)
             if number is not None:
                 clause.take(*number[1])

@@ -45,7 +45,7 @@ means: means | stands for
 use: use | using | switch to | try | choose | load | work with | optimise for | optimize for |
     optimise | optimize | measure | track | go with | with | switch | pick | select | take |
     apply | prefer | care about | focus on
-bound: keep | cap | limit | constrain | bound | ensure | require | make sure | must | should |
+bound: keep | keeps | keeping | cap | limit | constrain | bound | ensure | require | make sure | must | should |
     needs to | need | has to | stay | stays | remain | remains | stay under | restrict
 le: under | below | beneath | less than | lower than | smaller than | at most | no more than |
     not more than | no higher than | not above | not over | within | up to | max | maximum |
@@ -83,10 +83,11 @@ fairer: fairer | more fair | less unfair | less biased | less bias | less discri
 more_accurate: more accurate | more accuracy | better accuracy | less fair | more performance |
     higher accuracy | less errors | fewer errors
 compare: compare | comparison | versus | vs | compared | relative to | how does it compare |
+    what did fairness cost | cost of fairness | price of fairness | what does fairness cost |
     difference
 baseline: unconstrained | unfair | baseline | plain | without fairness | no fairness |
     unmitigated | vanilla | regular | ordinary | unconstrained model | fairness unaware |
-    fairness-unaware | what did fairness cost | cost of fairness | price of fairness |
+    fairness-unaware |
     without constraints | no constraints | standard
 single_task: single-task | single task | separate models | one model per task |
     each task alone | separately | single-task models | single task models | separate

@@ -31,6 +31,15 @@ def question(clause: Clause, checker: Checker, *, asked: bool) -> bool:
         clause.items[i].cue("selected") or clause.items[i].token.low in ("model", "point", "round")
         for i, _ in clause
     )
+    run = checker.context.run
+    if (
+        run is not None
+        and run.status == "done"
+        and any(  # "what is the accuracy?": its value
+            i > 0 and clause.items[i - 1].token.low == "the" for i, _ in terms
+        )
+    ):
+        refers = True
     others = [
         i
         for i in clause.leftovers()

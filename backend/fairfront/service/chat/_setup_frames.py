@@ -86,7 +86,7 @@ def protect(clause: Clause, checker: Checker) -> bool:
             ["protect sex and race"],
         )
         return True
-    adding = clause.has("also")
+    adding = any(item.cue("also") for item in clause.items[:at])
     clause.take_all("also", "all")
     checker.protect(items, adding=adding)
     return True
@@ -199,7 +199,7 @@ def predict(clause: Clause, checker: Checker) -> bool:
     tasks = [(i, t) for i, t in clause.terms("task") if i > at]
     if len(tasks) >= 2 or (tasks and clause.has("together")):
         clause.take(*(i for i, _ in tasks))
-        clause.take_all("together")
+        clause.take_all("together", "all")
         dataset = tasks[0][1].dataset
         if dataset and checker.setup.dataset is None:
             checker.choose_dataset(dataset)
