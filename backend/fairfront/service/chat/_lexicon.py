@@ -45,7 +45,8 @@ means: means | stands for
 use: use | using | switch to | try | choose | load | work with | optimise for | optimize for |
     optimise | optimize | measure | track | go with | with | switch | pick | select | take |
     apply | prefer | care about | focus on
-bound: keep | keeps | keeping | cap | limit | constrain | bound | ensure | require | make sure | must | should |
+bound: keep | keeps | keeping | cap | limit | constrain | bound | ensure | require | make sure |
+    must | should |
     needs to | need | has to | stay | stays | remain | remains | stay under | restrict
 le: under | below | beneath | less than | lower than | smaller than | at most | no more than |
     not more than | no higher than | not above | not over | within | up to | max | maximum |
