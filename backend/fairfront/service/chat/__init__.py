@@ -17,6 +17,7 @@ The pieces, each testable on its own:
 """
 
 from ._answers import define, point_answer
+from ._describe import describe_setup
 from ._intent_checks import check_intents
 from ._intents import (
     ACTION_INTENTS,
@@ -65,7 +66,6 @@ from ._setup import (
     Setup,
     SetupError,
     apply,
-    describe_setup,
 )
 
 __all__ = [
