@@ -260,3 +260,19 @@ def test_no_chat_module_is_over_400_lines() -> None:
     sizes = {p.name: len(p.read_text().splitlines()) for p in CHAT.glob("*.py")}
     assert "_parser.py" not in sizes
     assert max(sizes.values()) <= 400, sizes
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "show me the fairest model, 84% please",
+        "pick the knee, 0.8",
+        "use dp and 3%",
+        "protect sex and 12",
+        "train 5",
+    ],
+)
+def test_a_number_no_metric_takes_is_asked_about(message: str) -> None:
+    run = RunInfo(status="done", notions=["eo"], rounds=300)
+    (clarify,) = parse(message, context("adult", run))
+    assert isinstance(clarify, Clarify), message  # asked, nothing acted on

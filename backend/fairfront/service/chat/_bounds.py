@@ -117,32 +117,50 @@ def read_bounds(clause: Clause, checker: Checker) -> list[str] | None:
     return out
 
 
+_BREAKS = ("and", ",", "then", "or", "&", "plus", "but")
+
+
+def _after(clause: Clause, i: int, skip: tuple[str, ...] = ()) -> int | None:
+    """The next content item after ``i`` within the same list item ("and" ends it)."""
+    j = clause.next_content(i, skip)
+    if j is None or any(clause.items[k].token.low in _BREAKS for k in range(i + 1, j)):
+        return None
+    return j
+
+
+def _before(clause: Clause, i: int) -> int | None:
+    j = clause.prev_content(i)
+    if j is None or any(clause.items[k].token.low in _BREAKS for k in range(j + 1, i)):
+        return None
+    return j
+
+
 def _bound_at(clause: Clause, i: int, metric: str) -> tuple[str, int, int | None] | None:
     """(op, number position, comparison position) of the bound on the metric at ``i``."""
     default = ">=" if metric in PERFORMANCE_METRICS else "<="
     # after the metric: "eo under 5%", "accuracy of at least 0.8", "eo for race below 5%"
-    j = clause.next_content(i, skip=("bound",))
+    j = _after(clause, i, skip=("bound",))
     k = j
     while k is not None and clause.items[k].cue("per") and k + 1 < len(clause):
-        k = clause.next_content(k + 1)  # skip "for race"
+        k = _after(clause, k + 1)  # skip "for race"
     for start in (j, k):
         if start is None or start in clause.used:
             continue
         item = clause.items[start]
         if item.cue("le", "ge"):
-            n = clause.next_content(start)
+            n = _after(clause, start)
             if n is not None and clause.items[n].kind == "number" and n not in clause.used:
                 return ("<=" if item.cue("le") else ">="), n, start
         if item.kind == "number":
             return default, start, None
         if item.cue("at"):
-            n = clause.next_content(start, skip=("at",))
+            n = _after(clause, start, skip=("at",))
             if n is not None and clause.items[n].kind == "number" and n not in clause.used:
                 return default, n, start
     # before the metric: "at least 84% accuracy", "84% accurate", "under 3% dp"
-    p = clause.prev_content(i)
+    p = _before(clause, i)
     if p is not None and clause.items[p].kind == "number" and p not in clause.used:
-        c = clause.prev_content(p)
+        c = _before(clause, p)
         if c is not None and clause.items[c].cue("le", "ge") and c not in clause.used:
             return ("<=" if clause.items[c].cue("le") else ">="), p, c
         if clause.items[p].token.percent or default == ">=":

@@ -8,7 +8,6 @@ from fairfront.fronts import Constraint
 
 from ._checks import NEED_RUN, Checker
 from ._intents import (
-    ACTION_INTENTS,
     AddConstraint,
     Ask,
     ChooseDataset,
@@ -33,7 +32,9 @@ __all__ = ["check", "check_intents"]
 
 def check(checker: Checker, intent: Intent) -> None:
     """Emit ``intent`` if the context allows it, else ask (see :func:`check_intents`)."""
-    if isinstance(intent, ChooseDataset):
+    if isinstance(intent, Clarify):  # the model asks: nothing else of its reading acts
+        checker.questions.append(intent)
+    elif isinstance(intent, ChooseDataset):
         checker.choose_dataset(intent.name)
     elif isinstance(intent, SetTarget):
         target(checker, intent.column, intent.positive)
@@ -76,7 +77,8 @@ def check_intents(intents: Sequence[Intent], context: ChatContext, limit: int = 
 
     Names resolve as the reader resolves them (a synonym or a near miss becomes a
     :class:`Clarify`); selection, explanation and export need a run and a round it has;
-    training needs a set-up that can train. Next to a question nothing acts.
+    training needs a set-up that can train. Next to a question (the checks' or the
+    model's own) nothing acts: the question alone comes back.
     """
     checker = Checker(context)
     for intent in intents[:limit]:
@@ -89,6 +91,4 @@ def check_intents(intents: Sequence[Intent], context: ChatContext, limit: int = 
                 options=["help"],
             )
         ]
-    if any(isinstance(i, Clarify) for i in result):
-        return [i for i in result if not isinstance(i, ACTION_INTENTS)]
     return result
