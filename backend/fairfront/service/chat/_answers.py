@@ -175,3 +175,26 @@ def move_along(front: Mapping[str, Any], current: int, direction: str) -> tuple[
         f"{_f(value)} -> {_f(new_value)} (change {_f(new_value - value)}), balanced accuracy "
         f"{_f(bacc)} -> {_f(new_bacc)} (change {_f(new_bacc - bacc)}), validation split."
     )
+
+
+def single_task_answer(front: Mapping[str, Any], point: Mapping[str, Any]) -> str | None:
+    """A multi-task point against the single-task models stored with its run (the front's
+    ``baselines``), task by task; None when the run stores none."""
+    baselines = front.get("baselines")
+    if not isinstance(baselines, Mapping) or not isinstance(baselines.get("tasks"), Mapping):
+        return None
+    split = str(baselines.get("split") or "validation")
+    mine = point.get("tasks") if isinstance(point.get("tasks"), Mapping) else {}
+    notions = [n for n in front.get("notions") or [] if n in NOTIONS]
+    lines = [f"Round {point.get('round')} against one single-task model per task ({split} split):"]
+    for task, entry in baselines["tasks"].items():
+        theirs = entry.get(split) if isinstance(entry, Mapping) else None
+        ours = (mine.get(task) or {}).get(split) if isinstance(mine, Mapping) else None
+        if not isinstance(theirs, Mapping) or not isinstance(ours, Mapping):
+            continue
+        figures = [
+            f"{_label(name)} {_f(_value(ours, name))} vs {_f(_value(theirs, name))}"
+            for name in ("accuracy", "balanced_accuracy", *notions)
+        ]
+        lines.append(f"- {task}: " + "; ".join(figures))
+    return "\n".join(lines) if len(lines) > 1 else None

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ...datasets import list_datasets, load_dataset
-from ...fronts import SelectionRule
 from ...vocabulary import DATASETS
 from ..chat import (
     SETUP_INTENTS,
@@ -22,37 +21,29 @@ from ..chat import (
     Cancel,
     ChatContext,
     Clarify,
-    Compare,
     DatasetInfo,
     Define,
-    Explain,
-    Export,
     Help,
     Intent,
     ListRuns,
     LLMIntentParser,
-    Move,
     OpenRun,
     RunInfo,
-    SelectPoint,
     Setup,
     SmallTalk,
     StartOver,
     Train,
-    Undo,
     UploadDataset,
     apply,
     define,
     describe_setup,
     parse,
-    point_answer,
 )
-from ..chat._answers import compare_answer, move_along, points_answer, worst_group_answer
 from ..chat._profile import info_from_profile
 from ..errors import ServiceError
-from ..explain import check_numbers
 from ..settings import Settings
 from ..store import ChatSessionRecord, Database
+from .chat_points import PointsChat, Turn
 from .datasets import DatasetsService
 from .explanations import ExplanationsService, make_llm_client
 from .exports import ExportsService
@@ -90,10 +81,7 @@ SMALL_TALK = {
     "other_language": "Sorry, I understand English only. Please write your request in English, "
     'for example: "use adult, protect sex and train".',
 }
-NEXT = {
-    "setup": ["train", "what is the setup?"],
-    "done": ["explain", "make it fairer", "compare with the unconstrained model", "export"],
-}
+NEXT_ON_SETUP = ["train", "what is the setup?"]
 
 
 class ChatService:
@@ -111,6 +99,7 @@ class ChatService:
         self.runs = runs
         self.explanations = explanations
         self.exports = exports
+        self.points = PointsChat(runs, explanations, exports)
         self._builtin_infos: dict[str, DatasetInfo] | None = None
         client = make_llm_client(settings)
         self.llm = (
@@ -166,7 +155,7 @@ class ChatService:
         infos, uploads = self._infos()
         context = ChatContext(datasets=infos, run=self._run_info(run_id), setup=setup)
         intents = self.llm.parse(message, context) if self.llm else parse(message, context)
-        turn = _Turn(setup, run_id, history)
+        turn = Turn(setup, run_id, history)
         refused = any(isinstance(i, Clarify) for i in intents)
         for intent in intents:
             if isinstance(intent, SETUP_INTENTS):
@@ -183,7 +172,7 @@ class ChatService:
         if turn.changed:
             described = describe_setup(turn.setup, infos, with_problems=not refused)
             turn.replies.insert(0, described)
-            turn.suggestions = turn.suggestions or NEXT["setup"]
+            turn.suggestions = turn.suggestions or NEXT_ON_SETUP
         if not turn.replies:
             turn.replies.append(WELCOME.format(datasets=", ".join(list_datasets())))
         text = "\n\n".join(dict.fromkeys(turn.replies))
@@ -206,7 +195,7 @@ class ChatService:
     def _act(
         self,
         intent: Intent,
-        turn: _Turn,
+        turn: Turn,
         infos: dict[str, DatasetInfo],
         uploads: dict[str, str],
     ) -> None:
@@ -237,9 +226,9 @@ class ChatService:
         elif isinstance(intent, Ask) and intent.topic in ("setup", "columns", "datasets", "status"):
             turn.say(self._about(intent, turn, infos))
         else:
-            self._on_run(intent, turn)
+            self.points.act(intent, turn)
 
-    def _train(self, turn: _Turn, infos: dict[str, DatasetInfo], uploads: dict[str, str]) -> None:
+    def _train(self, turn: Turn, infos: dict[str, DatasetInfo], uploads: dict[str, str]) -> None:
         problems = turn.setup.problems(infos.get(turn.setup.dataset or ""))
         if problems:
             turn.say("I cannot train yet: " + "; ".join(problems) + ".")
@@ -255,7 +244,7 @@ class ChatService:
             {"type": "run_started", "run_id": run["id"]},
         )
 
-    def _runs(self, intent: ListRuns | OpenRun | Cancel, turn: _Turn) -> None:
+    def _runs(self, intent: ListRuns | OpenRun | Cancel, turn: Turn) -> None:
         if isinstance(intent, Cancel):
             run = self.runs.get(turn.run_id) if turn.run_id else None
             if run is None or run["status"] not in ACTIVE:
@@ -298,7 +287,7 @@ class ChatService:
             {"type": "run_started", "run_id": chosen["id"]},
         )
 
-    def _about(self, intent: Ask, turn: _Turn, infos: dict[str, DatasetInfo]) -> str:
+    def _about(self, intent: Ask, turn: Turn, infos: dict[str, DatasetInfo]) -> str:
         if intent.topic == "setup":
             return describe_setup(turn.setup, infos)
         if intent.topic == "datasets":
@@ -323,148 +312,3 @@ class ChatService:
         )
 
     # ----- on a finished run ----------------------------------------------------------
-    def _current(self, run_id: str, run: dict[str, Any]) -> int:
-        return int(
-            (run["selection"] or {}).get("round") or self.runs.front(run_id)["selection"]["round"]
-        )
-
-    def _choose(self, turn: _Turn, run_id: str, round_: int, reason: str) -> None:
-        """Choose ``round_`` and remember it in the session's history of choices."""
-        self.runs.select(run_id, SelectionRule(kind="round", round=round_))
-        turn.history.append({"role": "selection", "run_id": run_id, "round": round_})
-        turn.say(reason, {"type": "point_selected", "round": round_})
-
-    def _on_run(self, intent: Intent, turn: _Turn) -> None:
-        run_id = turn.run_id
-        if run_id is None:
-            turn.say('There is no trained run yet: set things up and say "train".')
-            return
-        run = self.runs.get(run_id)
-        if run["status"] != "done":
-            turn.say(f"The run is {run['status']}; ask again when it is done.")
-            return
-        current = self._current(run_id, run)
-        chosen = [
-            h["round"]
-            for h in turn.history
-            if h.get("role") == "selection" and h.get("run_id") == run_id
-        ]
-        if not chosen and isinstance(intent, SelectPoint | Move):
-            turn.history.append({"role": "selection", "run_id": run_id, "round": current})
-        turn.suggestions = NEXT["done"]
-        if isinstance(intent, SelectPoint):
-            picked = self.runs.select(run_id, intent.rule.to_rule())
-            round_ = int(picked["point"]["round"])
-            turn.history.append({"role": "selection", "run_id": run_id, "round": round_})
-            turn.say(
-                f"Selected round {round_}: {picked['selection']['reason']}. "
-                + point_answer(picked["point"], run["spec"]["notions"], None),
-                {"type": "point_selected", "round": round_},
-            )
-        elif isinstance(intent, Undo):
-            if len(chosen) < 2:
-                turn.say(
-                    f"There is no earlier choice to go back to; round {current} is the "
-                    "first point chosen on this run."
-                )
-                return
-            last = _last_choice(turn.history, run_id)
-            turn.history = [h for h in turn.history if h is not last]
-            self.runs.select(run_id, SelectionRule(kind="round", round=chosen[-2]))
-            turn.say(
-                f"Back to round {chosen[-2]} (chosen before round {chosen[-1]}).",
-                {"type": "point_selected", "round": chosen[-2]},
-            )
-        elif isinstance(intent, Move):
-            moved, text = move_along(self.runs.front(run_id), current, intent.direction)
-            if moved is None:
-                turn.say(text)
-            else:
-                self._choose(turn, run_id, moved, text)
-        elif isinstance(intent, Explain | Export):
-            self._explain_or_export(intent, turn, run_id, intent.round or current)
-        elif isinstance(intent, Compare):
-            if intent.against == "single_task":
-                turn.say(
-                    "This run is a single-task run; comparing with single-task models "
-                    "applies to multi-task runs (FairBranch, L2T-FMT)."
-                )
-            else:
-                turn.say(compare_answer(self.explanations.facts(run_id, current)))
-        elif isinstance(intent, Ask):
-            turn.say(self._answer(intent, run_id, run, current))
-        else:  # pragma: no cover - every intent kind is handled above
-            turn.say('I did not understand that; say "help" for examples.')
-
-    def _answer(self, intent: Ask, run_id: str, run: dict[str, Any], current: int) -> str:
-        if intent.topic == "points":
-            return points_answer(self.runs.front(run_id))
-        if intent.topic == "selected":
-            selection = run["selection"] or self.runs.front(run_id)["selection"]
-            return f"The chosen point is round {current}: {selection.get('reason', '')}."
-        facts = self.explanations.facts(run_id, current)
-        if intent.topic == "worst_group":
-            answer = worst_group_answer(facts)
-        else:
-            answer = point_answer(
-                self.runs.point(run_id, current), run["spec"]["notions"], intent.metric
-            )
-        if intent.text and not check_numbers(intent.text, facts):
-            return intent.text  # the model's own words, every number on the fact sheet
-        if intent.text:
-            log.info("a model's answer quoted numbers not on the fact sheet; using stored ones")
-        return answer
-
-    def _explain_or_export(
-        self, intent: Explain | Export, turn: _Turn, run_id: str, round_: int
-    ) -> None:
-        if isinstance(intent, Explain):
-            explanation = self.explanations.explain(run_id, round_)
-            turn.say(
-                explanation["text"],
-                {"type": "explanation", "round": round_, "source": explanation["source"]},
-            )
-            return
-        self.exports.files(run_id, round_)
-        base = f"/api/runs/{run_id}/points/{round_}"
-        turn.say(
-            f"The model at round {round_} is ready: one ONNX file (preprocessing included) "
-            "and its model card.",
-            {
-                "type": "download",
-                "round": round_,
-                "model_url": f"{base}/model.onnx",
-                "card_url": f"{base}/model-card",
-                "card_markdown_url": f"{base}/model-card?format=markdown",
-            },
-        )
-
-
-def _last_choice(history: list[dict[str, Any]], run_id: str) -> dict[str, Any] | None:
-    return next(
-        (
-            h
-            for h in reversed(history)
-            if h.get("role") == "selection" and h.get("run_id") == run_id
-        ),
-        None,
-    )
-
-
-class _Turn:
-    """One message's working state: the set-up, run, history, replies and actions."""
-
-    def __init__(self, setup: Setup, run_id: str | None, history: list[dict[str, Any]]) -> None:
-        self.setup = setup
-        self.run_id = run_id
-        self.history = history
-        self.changed = False
-        self.replies: list[str] = []
-        self.actions: list[dict[str, Any]] = []
-        self.suggestions: list[str] = []
-
-    def say(self, text: str, action: dict[str, Any] | None = None) -> None:
-        if text:
-            self.replies.append(text)
-        if action:
-            self.actions.append(action)
