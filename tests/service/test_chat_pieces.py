@@ -48,7 +48,7 @@ from fairfront.service.chat._answers import move_along, points_answer
 from fairfront.service.chat._lexicon import Lexicon, registry_lexicon
 from fairfront.service.chat._profile import info_from_profile
 from fairfront.service.chat._tokens import normalise, tokenise, word_parts
-from fairfront.training import RunSpec, train
+from fairfront.runs import RunSpec, train
 from fairfront.vocabulary import DATASETS, LEARNERS, NOTIONS, PERFORMANCE
 
 from .chat_suite import datasets
@@ -190,7 +190,9 @@ def test_a_definition_gives_both_equalized_odds_conventions() -> None:
 
 @pytest.fixture(scope="module")
 def front() -> dict[str, Any]:
-    return train(RunSpec(data="compas", rounds=25, notions=["eo", "dp"])).front()
+    run = train(RunSpec(data="compas", rounds=25, notions=["eo", "dp"]))
+    front: dict[str, Any] = run.front.model_dump(mode="json")
+    return front
 
 
 def test_answers_quote_the_stored_figures(front: dict[str, Any]) -> None:

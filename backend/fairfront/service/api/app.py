@@ -18,7 +18,14 @@ from ..services.jobs import make_executor
 from ..services.runs import RunsService
 from ..settings import Settings, get_settings
 from ..store import Database
-from . import routes_chat, routes_datasets, routes_health, routes_points, routes_runs
+from . import (
+    routes_chat,
+    routes_datasets,
+    routes_health,
+    routes_points,
+    routes_runs,
+    routes_vocabulary,
+)
 from .deps import Services
 from .errors import install_error_handlers
 from .limits import BodyLimitMiddleware
@@ -74,7 +81,14 @@ def create_app(settings: Settings | None = None, *, executor: Any = None) -> Fas
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (routes_health, routes_datasets, routes_runs, routes_points, routes_chat):
+    for module in (
+        routes_health,
+        routes_vocabulary,
+        routes_datasets,
+        routes_runs,
+        routes_points,
+        routes_chat,
+    ):
         app.include_router(module.router)
     app.add_middleware(
         BodyLimitMiddleware,

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from ...datasets import DatasetError
 from ...fronts import ConstraintError, SelectionError
 from ...groups import GroupingError
-from ...training import RunDirectoryError
+from ...runs import RunDirectoryError
 from ..errors import ServiceError
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
-from ...fronts import Constraint, SelectionRule
-from ...training import RunSpec
+from ...fronts import Constraint, Point, SelectionRule
+from ...runs import RunSpec
 from ..errors import InvalidRequestError
 from ..services.jobs import TERMINAL
 from .deps import DatasetsDep, RunsDep
@@ -33,13 +33,18 @@ POLL_SECONDS = 0.1
 
 @router.post("", status_code=202, response_model=RunPublic, responses={**INVALID, **NOT_FOUND})
 def create_run(body: RunCreate, runs: RunsDep, datasets: DatasetsDep) -> dict:
-    """Queue a run; returns its id at once. Follow it at ``/api/runs/{id}/events``."""
+    """Queue a run of any learner; returns its id at once. Follow it at
+    ``/api/runs/{id}/events``. Multi-task learners (fairbranch, l2t_fmt, mtl) take ``tasks``
+    (two or more binary columns), ``epochs`` and a ``sweep``; a spec that cannot run (a task
+    that is not binary or is protected, one task, a parameter the learner lacks) is a 422
+    before any job starts."""
     data = datasets.path_for(body.dataset)
     for text in body.constraints:
         try:
             Constraint.parse(text)
         except ValueError as error:
             raise InvalidRequestError(str(error), field="constraints") from error
+    tasks = body.tasks or []
     spec = RunSpec(
         data=data,
         target=body.target,
@@ -53,6 +58,11 @@ def create_run(body: RunCreate, runs: RunsDep, datasets: DatasetsDep) -> dict:
         params=body.params.model_dump(exclude_none=True),
         test_size=body.test_size,
         random_state=body.seed,
+        baseline=body.baseline,
+        tasks=[t.name for t in tasks] or None,
+        positives={t.name: t.positive for t in tasks if t.positive is not None},
+        epochs=body.epochs,
+        sweep={name: list(values) for name, values in body.sweep.items()},
     )
     return runs.create(spec, dataset_label=body.dataset)
 
@@ -121,7 +131,7 @@ async def follow_run(
 
 
 @router.get("/{run_id}/front", response_model=FrontPublic, responses={**NOT_FOUND, **CONFLICT})
-def get_front(run_id: str, runs: RunsDep) -> dict:
+def get_front(run_id: str, runs: RunsDep) -> FrontPublic:
     """The run's points in the ``front.json`` shape (live points while it trains)."""
     return runs.front(run_id)
 
@@ -154,6 +164,6 @@ def select_point(run_id: str, body: SelectRequest, runs: RunsDep) -> dict:
     return runs.select(run_id, rule)
 
 
-@router.get("/{run_id}/points/{round_}", responses={**NOT_FOUND, **CONFLICT})
-def get_point(run_id: str, round_: int, runs: RunsDep) -> dict:
+@router.get("/{run_id}/points/{round_}", response_model=Point, responses={**NOT_FOUND, **CONFLICT})
+def get_point(run_id: str, round_: int, runs: RunsDep) -> Point:
     return runs.point(run_id, round_)

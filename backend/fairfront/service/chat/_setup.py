@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from fairfront.datasets import Dataset
 from fairfront.fronts import Constraint
-from fairfront.training import RunSpec
+from fairfront.runs import RunSpec
 from fairfront.vocabulary import LEARNERS, NOTIONS
 
 from ._intents import (
@@ -117,6 +117,11 @@ class Setup(BaseModel):
             out.append(
                 f"predicting {' and '.join(self.tasks)} together needs a multi-task learner "
                 f"({', '.join(n for n, t in LEARNERS.items() if t.multitask)})"
+            )
+        if term.multitask and not self.tasks:
+            example = " and ".join(info.tasks[:2]) if info is not None and info.tasks else "a and b"
+            out.append(
+                f"{term.label} predicts several tasks: say which, e.g. 'predict {example} together'"
             )
         if term.multitask and "tasks" not in _SPEC_FIELDS:
             out.append(f"{term.label} runs are not available in this service version yet")

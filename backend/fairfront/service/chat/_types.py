@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
 from fairfront.fronts import Constraint
-from fairfront.training import MAX_ROUNDS
+from fairfront.runs import MAX_EPOCHS, MAX_ROUNDS
 from fairfront.vocabulary import LEARNERS, NOTIONS, PERFORMANCE
 
 __all__ = [
@@ -32,8 +32,6 @@ NAME_MAX = 200
 """Longest dataset name, column name or class value an intent carries."""
 TEXT_MAX = 1000
 """Longest question or answer text an intent carries."""
-MAX_EPOCHS = 1000
-"""Most epochs a multi-task network may be asked for."""
 
 
 def _one_of(choices: tuple[str, ...], what: str) -> Any:

@@ -16,6 +16,7 @@ from typing import Any
 from ...datasets import list_datasets, load_dataset
 from ...vocabulary import DATASETS
 from ..chat import (
+    MAX_ROUNDS,
     SETUP_INTENTS,
     Ask,
     Cancel,
@@ -136,10 +137,13 @@ class ChatService:
             run = self.runs.get(run_id)
         except ServiceError:
             return None
+        rounds = int(run["spec"].get("rounds", 1))
+        if run["status"] == "done":  # a multi-task run's points are its checkpoints
+            rounds = len(self.runs.front(run_id).points) or rounds
         return RunInfo(
             status=run["status"],
             notions=list(run["spec"].get("notions", ["eo"])),
-            rounds=int(run["spec"].get("rounds", 1)),
+            rounds=min(rounds, MAX_ROUNDS),
         )
 
     # ----- one message ----------------------------------------------------------
@@ -238,9 +242,10 @@ class ChatService:
         spec.data = self.datasets.path_for(dataset_id)
         run = self.runs.create(spec, dataset_label=dataset_id)
         turn.run_id = run["id"]
+        length = f"{spec.epochs} epochs" if spec.tasks else f"{spec.rounds} rounds"
         turn.say(
-            f"Training {spec.learner} for {spec.rounds} rounds on {turn.setup.dataset}; the "
-            'front grows as the rounds come in. Say "stop" to cancel.',
+            f"Training {spec.learner} for {length} on {turn.setup.dataset}; the front grows as "
+            'the points come in. Say "stop" to cancel.',
             {"type": "run_started", "run_id": run["id"]},
         )
 
@@ -306,7 +311,7 @@ class ChatService:
         if turn.run_id is None:
             return 'There is no run yet: set things up and say "train".'
         run = self.runs.get(turn.run_id)
-        points = len(self.runs.front(turn.run_id).get("points") or [])
+        points = len(self.runs.front(turn.run_id).points)
         return (
             f"Run {run['id']} is {run['status']}: {points} of {run['spec'].get('rounds')} rounds."
         )

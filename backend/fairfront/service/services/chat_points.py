@@ -68,10 +68,17 @@ class PointsChat:
         self.explanations = explanations
         self.exports = exports
 
+    def _front(self, run_id: str) -> dict[str, Any]:
+        """The run's front as JSON (what the answers read)."""
+        front: dict[str, Any] = self.runs.front(run_id).model_dump(mode="json")
+        return front
+
+    def _point(self, run_id: str, round_: int) -> dict[str, Any]:
+        point: dict[str, Any] = self.runs.point(run_id, round_).model_dump(mode="json")
+        return point
+
     def _current(self, run_id: str, run: dict[str, Any]) -> int:
-        return int(
-            (run["selection"] or {}).get("round") or self.runs.front(run_id)["selection"]["round"]
-        )
+        return int((run["selection"] or {}).get("round") or self.runs.selected_round(run_id))
 
     def _choose(self, turn: Turn, run_id: str, round_: int, reason: str) -> None:
         """Choose ``round_`` and remember it in the session's history of choices."""
@@ -121,7 +128,7 @@ class PointsChat:
                 {"type": "point_selected", "round": chosen[-2]},
             )
         elif isinstance(intent, Move):
-            moved, text = move_along(self.runs.front(run_id), current, intent.direction)
+            moved, text = move_along(self._front(run_id), current, intent.direction)
             if moved is None:
                 turn.say(text)
             else:
@@ -130,8 +137,8 @@ class PointsChat:
             self._explain_or_export(intent, turn, run_id, intent.round or current)
         elif isinstance(intent, Compare):
             if intent.against == "single_task":
-                point = self.runs.point(run_id, current)
-                answer = single_task_answer(self.runs.front(run_id), point)
+                point = self._point(run_id, current)
+                answer = single_task_answer(self._front(run_id), point)
                 turn.say(
                     answer
                     or "This run stores no single-task models to compare with; "
@@ -146,16 +153,16 @@ class PointsChat:
 
     def _answer(self, intent: Ask, run_id: str, run: dict[str, Any], current: int) -> str:
         if intent.topic == "points":
-            return points_answer(self.runs.front(run_id))
+            return points_answer(self._front(run_id))
         if intent.topic == "selected":
-            selection = run["selection"] or self.runs.front(run_id)["selection"]
+            selection = run["selection"] or self._front(run_id)["selection"]
             return f"The chosen point is round {current}: {selection.get('reason', '')}."
         facts = self.explanations.facts(run_id, current)
         if intent.topic == "worst_group":
             answer = worst_group_answer(facts)
         else:
             answer = point_answer(
-                self.runs.point(run_id, current), run["spec"]["notions"], intent.metric
+                self._point(run_id, current), run["spec"]["notions"], intent.metric
             )
         if intent.text and not check_numbers(intent.text, facts):
             return intent.text  # the model's own words, every number on the fact sheet
