@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from fairfront.runs import RunSpec, train
 from fairfront.service.chat import (
     AddConstraint,
     Ask,
@@ -48,7 +49,6 @@ from fairfront.service.chat._answers import move_along, points_answer
 from fairfront.service.chat._lexicon import Lexicon, registry_lexicon
 from fairfront.service.chat._profile import info_from_profile
 from fairfront.service.chat._tokens import normalise, tokenise, word_parts
-from fairfront.runs import RunSpec, train
 from fairfront.vocabulary import DATASETS, LEARNERS, NOTIONS, PERFORMANCE
 
 from .chat_suite import datasets

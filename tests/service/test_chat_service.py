@@ -186,3 +186,30 @@ def test_an_llm_answer_is_used_only_when_its_numbers_are_stored(
     assert chat(client, "how accurate is the thing?", "llm")["reply"] == honest["text"]
     system = stub.requests[-1]["body"]["messages"][0]["content"]
     assert all(name in system for name in NOTIONS)
+
+
+@pytest.mark.slow
+def test_a_multi_task_run_from_the_chat(live: LiveServer) -> None:
+    """Two tasks, FairBranch, one epoch: trained from one message, then compared with the
+    single-task models stored with the run, figure by figure."""
+    client, session = live.client, "multi-task"
+    reply = chat(
+        client,
+        "use compas, predict two_year_recid and is_violent_recid together, use fairbranch, "
+        "protect race, 1 epoch, train",
+        session,
+    )
+    assert reply["setup"]["tasks"] == ["two_year_recid", "is_violent_recid"], reply["reply"]
+    assert "Training fairbranch for 1 epochs" in reply["reply"]
+    done = wait_status(client, reply["run_id"], ("done", "failed"), timeout=600)
+    assert done["status"] == "done", done
+    compared = chat(client, "compare with single-task models", session)["reply"]
+    body = front(client, done["id"])
+    chosen = client.get(f"/api/runs/{done['id']}").json()["selection"]
+    round_ = chosen["round"] if chosen else body["selection"]["round"]
+    point = client.get(f"/api/runs/{done['id']}/points/{round_}").json()
+    split = body["baselines"]["split"]
+    for task, entry in body["baselines"]["tasks"].items():
+        mine = point["tasks"][task][split]["accuracy"]
+        theirs = entry[split]["accuracy"]
+        assert f"- {task}: accuracy {mine:.3f} vs {theirs:.3f}" in compared, compared
