@@ -99,7 +99,7 @@ def _is_head(items: list[Item], i: int, selecting: bool) -> bool:
         return False
     if item.kind == "bound" or item.term("dataset", "learner") is not None:
         return True
-    if any(item.cue(h) for h in _HEADS) and not is_filler(item):
+    if any(item.cue(h) for h in _HEADS) and (not is_filler(item) or item.token.low == "use"):
         return True
     if item.term("notion", "metric") and i + 1 < len(items):
         nxt = items[i + 1]
@@ -141,7 +141,7 @@ def clauses(sentence: list[Item]) -> list[Clause]:
             continue
         if (
             cut
-            and not is_filler(item)
+            and (not is_filler(item) or item.token.low == "use")
             and any(not is_filler(x) for x in current)
             and _is_head(sentence, i, selecting)
         ):

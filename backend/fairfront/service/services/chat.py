@@ -161,7 +161,8 @@ class ChatService:
         intents = self.llm.parse(message, context) if self.llm else parse(message, context)
         turn = Turn(setup, run_id, history)
         refused = any(isinstance(i, Clarify) for i in intents)
-        for intent in intents:
+        # the set-up first ("train with 20 rounds, use eo" trains with eo), then the actions
+        for intent in sorted(intents, key=lambda i: not isinstance(i, SETUP_INTENTS)):
             if isinstance(intent, SETUP_INTENTS):
                 turn.setup = apply(turn.setup, intent)
                 turn.changed = True
