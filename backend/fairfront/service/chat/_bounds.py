@@ -152,8 +152,11 @@ def _bound_at(clause: Clause, i: int, metric: str) -> tuple[str, int, int | None
             if n is not None and clause.items[n].kind == "number" and n not in clause.used:
                 return ("<=" if item.cue("le") else ">="), n, start
         if item.kind == "number":
+            said = {clause.items[x].token.low for x in range(i + 1, start)}
+            if said & {"is", "=", "equals", "be", "was"}:
+                return None  # "accuracy is 0.66": a value, not a bound; asked about
             return default, start, None
-        if item.cue("at"):
+        if item.cue("at") and item.token.low in ("at", "to", "of"):  # "is 0.66": not a bound
             n = _after(clause, start, skip=("at",))
             if n is not None and clause.items[n].kind == "number" and n not in clause.used:
                 return default, n, start

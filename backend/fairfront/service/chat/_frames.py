@@ -157,7 +157,8 @@ def select(clause: Clause, checker: Checker) -> bool:
     weights = _weights(clause)
     pointed = clause.has("point") or any(item.cue("use", "select") for item in clause.items[:2])
     vague = pointed and (clause.has("vague") or clause.has("lowest", "highest"))
-    if not (clause.has(*SELECT_CUES) or rounded or lowest or highest or weights or vague):
+    named = pointed and clause.has("point") and bool(clause.terms("notion", "metric"))
+    if not (clause.has(*SELECT_CUES) or rounded or lowest or highest or weights or vague or named):
         return False
     if not checker.needs_run("choose a point from"):
         clause.take(*range(len(clause)))

@@ -52,6 +52,7 @@ _HEADS = (
     "question", "greet", "thanks", "bye", "how_are_you", "help", "upload", "how_many",
     "select", "use", "positive",
 )  # fmt: skip
+_PICK = ("pick", "choose", "select", "take")
 _TOPICS = ("setup", "status", "columns", "datasets", "worst", "how_many")
 _SMALL_TALK = {"greet": "greeting", "thanks": "thanks", "bye": "bye", "how_are_you": "how_are_you"}
 _FOREIGN_WORDS = """
@@ -113,6 +114,13 @@ def _selecting(items: list[Item]) -> bool:
     pointed = any(item.cue("point") for item in items) or any(
         item.cue("use", "select") for item in items[:2]
     )
+    picking = any(item.cue("select") or item.token.low in _PICK for item in items)
+    if (
+        picking
+        and any(item.cue("point") for item in items)
+        and any(item.term("notion", "metric") for item in items)
+    ):
+        return True  # "select the point where accuracy is ...": a choice, never a set-up
     for i, item in enumerate(items):
         if item.cue(*SELECT_CUES) or item.cue("weights") or pointed and item.cue("vague"):
             return True
