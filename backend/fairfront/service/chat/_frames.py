@@ -197,10 +197,10 @@ def select(clause: Clause, checker: Checker) -> bool:
             run.notions if run is not None and run.notions else checker.setup.effective_notions
         )
         maximize = notions[0]
-        named = [(i, t) for i, t in clause.terms("notion")]
-        if len(named) == 1:
-            clause.take(named[0][0])
-            maximize = named[0][1].value
+        by = clause.terms("notion")  # "the fairest by dp"
+        if len(by) == 1:
+            clause.take(by[0][0])
+            maximize = by[0][1].value
     elif clause.has("most_accurate"):
         clause.take_all("most_accurate")
         maximize = "accuracy"
