@@ -10,7 +10,8 @@ __all__ = ["add_data_options"]
 
 
 def add_data_options(parser: argparse.ArgumentParser) -> None:
-    """``--data``, ``--target``, ``--positive``, ``--protected``, ``--drop``, ``--test-size``."""
+    """``--data``, ``--target``, ``--positive``, ``--protected``, ``--drop``, ``--keep``,
+    ``--target-rule``, ``--test-size``."""
     parser.add_argument(
         "--data",
         required=True,
@@ -26,6 +27,18 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
         "dataset's own)",
     )
     parser.add_argument("--drop", nargs="+", metavar="COLUMN", help="columns to leave out")
+    parser.add_argument(
+        "--keep",
+        nargs="+",
+        metavar="COLUMN",
+        help="columns flagged as identifiers or leakage to use as features after all",
+    )
+    parser.add_argument(
+        "--target-rule",
+        metavar="RULE",
+        help="binarise a numeric or multi-class target: 'G3 >= 10', 'score > median', "
+        "'class == A' (positive = the rule holds; then no --positive)",
+    )
     parser.add_argument(
         "--test-size",
         type=float,

@@ -91,6 +91,8 @@ def metrics_command(args: argparse.Namespace) -> int:
         positive=args.positive,
         protected=args.protected,
         drop=args.drop or [],
+        keep=args.keep or [],
+        target_rule=args.target_rule,
         test_size=args.test_size,
     )
     split = args.split or ("test" if data.has_test else "train")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from fairfront.fronts import Constraint
 from fairfront.metrics import NOTIONS
 from fairfront.runs import PointEvent, RunSpec, TrainedRun, train, write_run
 from fairfront.vocabulary import LEARNERS, learner_names
@@ -94,10 +95,14 @@ def _spec(args: argparse.Namespace) -> RunSpec:
         positive=args.positive,
         protected=args.protected,
         drop=args.drop or [],
+        keep=args.keep or [],
+        target_rule=args.target_rule,
         learner=args.learner,
         notions=args.notions,
         rounds=args.rounds,
-        constraints=args.constraint or [],
+        constraints=[
+            str(Constraint.parse(c).with_confidence(args.confidence)) for c in args.constraint or []
+        ],
         params=params,
         test_size=args.test_size,
         random_state=args.seed,
@@ -168,6 +173,13 @@ def add_train_arguments(tr: argparse.ArgumentParser) -> None:
         metavar="RULE",
         help='choose the point by constraints, e.g. "eo<=0.05" or "eo[race]<=0.03" '
         "(repeatable); default: the knee of the front",
+    )
+    tr.add_argument(
+        "--confidence",
+        type=float,
+        metavar="LEVEL",
+        help="fairness constraints must hold with this confidence, e.g. 0.95: the upper end "
+        "of the gap's 95%% interval under the bound (same as eo<=0.05@95%%)",
     )
     tr.add_argument("--max-depth", type=int, dest="max_depth", help="depth of each tree")
     tr.add_argument("--learning-rate", type=float, dest="learning_rate")

@@ -417,11 +417,16 @@ def test_csv_mostly_missing_column(tmp_path: Path, bank_raw: pd.DataFrame) -> No
     frame = bank_raw.astype({"job": object})
     frame.loc[frame.index[: int(0.6 * len(frame))], "job"] = np.nan
     path = _write(frame, tmp_path / "holes.csv")
+    # Flagged and left out by default, with a warning that says so.
+    ds = load_csv(path, target="Probability", positive="yes", protected=["marital"])
+    assert "job" not in ds.X.columns and ds.excluded == {"job": "mostly_missing"}
+    assert any("'job' is left out" in w for w in ds.warnings)
+    # Put back, it is the error it always was.
     with pytest.raises(MostlyMissingColumnError, match=r"'job' is 60% missing.*drop") as info:
-        load_csv(path, target="Probability", positive="yes", protected=["marital"])
+        load_csv(path, target="Probability", positive="yes", protected=["marital"], keep=["job"])
     assert info.value.column == "job"
     ds = load_csv(path, target="Probability", positive="yes", protected=["marital"], drop=["job"])
-    assert "job" not in ds.X.columns
+    assert "job" not in ds.X.columns and ds.excluded == {}
 
 
 def test_csv_mostly_missing_target(tmp_path: Path, bank_raw: pd.DataFrame) -> None:
@@ -453,7 +458,6 @@ def test_csv_missing_target_rows_are_removed(tmp_path: Path, bank_raw: pd.DataFr
     [
         (b"", "empty"),
         (b"a,b,c\n1,2,3\n1,2,3,4,5\n", "not a readable CSV"),
-        (b"age;job;marital\n30;admin.;married\n", "separated by commas"),
         (b"\x1f\x8b\x08\x00garbage", "binary data"),
         (b"PK\x03\x04\x14\x00\x06\x00", "binary data"),
     ],
@@ -498,10 +502,18 @@ def test_leakage_warning(tmp_path: Path, bank_raw: pd.DataFrame) -> None:
     frame["outcome_code"] = (frame["Probability"] == "yes").astype(int) * 10 + 3
     path = _write(frame, tmp_path / "leaky.csv")
     ds = load_csv(path, target="Probability", positive="yes", protected=["marital"])
+    # Left out by default, and the warnings say so.
+    assert ds.excluded == {"outcome_copy": "leakage", "outcome_code": "leakage"}
+    assert not {"outcome_copy", "outcome_code"} & set(ds.X.columns)
+    joined = " | ".join(ds.warnings)
+    assert "'outcome_copy' is left out" in joined and "'outcome_code' is left out" in joined
+    # Put back on request: used as features, and still warned about.
+    kept = ["outcome_copy", "outcome_code"]
+    ds = load_csv(path, target="Probability", positive="yes", protected=["marital"], keep=kept)
     joined = " | ".join(ds.warnings)
     assert "'outcome_copy'" in joined
     assert "'outcome_code'" in joined
-    assert "outcome_copy" in ds.X.columns  # warned about, not dropped
+    assert "outcome_copy" in ds.X.columns and ds.kept == kept and ds.excluded == {}
     assert not any("'balance'" in w or "'job'" in w for w in ds.warnings)
 
 

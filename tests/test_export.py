@@ -34,6 +34,7 @@ from app.cli import main
 from fairfront.datasets import prepare_for_onnx
 from fairfront.export import (
     ExportError,
+    card_markdown,
     card_paths,
     export_model,
     input_name,
@@ -43,6 +44,7 @@ from fairfront.export import (
 )
 from fairfront.export._converters import ensemble_arrays, leaf_votes
 from fairfront.learners import AdaFairClassifier, MMMFairClassifier
+from fairfront.metrics import evaluate
 from fairfront.runs import RunSpec, TrainedRun, train, write_run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -400,6 +402,50 @@ def test_cli_export_writes_onnx_and_card(
         card["model"]["sha256"],
     ):
         assert heading in markdown
+    # every gap with its confidence interval; groups too small to judge are named
+    eo = point["test"]["eo"]
+    lo, hi = eo["ci"]["value"]
+    assert lo <= eo["value"] <= hi
+    assert f"{eo['value']:.4f} [{lo:.4f}, {hi:.4f}]" in markdown
+    assert "95% confidence interval" in markdown and "Group sizes on test" in markdown
+    race = by_group["attributes"]["race"]
+    low_eo, high_eo = race["intervals"]["eo"]
+    assert low_eo <= race["differences"]["eo"] <= high_eo
+    flagged = _too_wide(by_group)
+    assert ("Too small to judge" in markdown) == bool(flagged)
+    for group, n in flagged:
+        assert f"{group} ({n} rows:" in markdown
+    # on 150 test rows, groups with few positives are flagged by their intervals
+    trained = adult_run.trained
+    data = trained.dataset
+    rows = data.X_test.iloc[:150]
+    predicted = (trained.model.predict(rows) == trained.learner.classes_[1]).astype(int)
+    report = evaluate(
+        data.y_test[:150],
+        predicted,
+        sensitive_features=data.sensitive_test.iloc[:150],
+        notions=trained.front.notions,
+    )
+    small = {**card, "metrics": {**card["metrics"], "test_by_group": {
+        "available": True, "n_rows": 150, "matches_front_json": True, **report.to_dict()}}}
+    text = card_markdown(small)
+    wide = _too_wide(small["metrics"]["test_by_group"])
+    assert len(wide) > len(flagged) and "Too small to judge" in text
+    assert all(f"{group} ({n} rows:" in text for group, n in wide)
+
+
+def _too_wide(by_group: dict) -> list[tuple[str, int]]:
+    """Groups (and intersectional cells) with a tpr, fpr or ppv interval wider than 0.2."""
+    sections = [*by_group["attributes"].values(), by_group.get("intersectional") or {}]
+    return [
+        (group, stats["n"])
+        for section in sections
+        for group, stats in (section.get("groups") or {}).items()
+        if any(
+            (ci := stats["intervals"][rate]) is None or ci[1] - ci[0] > 0.2
+            for rate in ("tpr", "fpr", "ppv")
+        )
+    ]
 
 
 def test_card_paths_sit_beside_the_onnx_file() -> None:

@@ -238,15 +238,23 @@ def test_at_round_outside_the_range_raises(mmm: MMMFairClassifier) -> None:
 # ---------------------------------------------------------------------------- selection
 
 
-def test_knee_selection_is_non_trivial_and_on_the_front(mmm: MMMFairClassifier) -> None:
+def test_default_selection_is_non_trivial_and_on_the_front(mmm: MMMFairClassifier) -> None:
+    """The default: the best validation balanced accuracy within 0.02 of the lowest eo."""
     chosen = mmm.points_[mmm.selected_round_ - 1]
     assert chosen["round"] == mmm.selected_round_
     assert chosen["trivial"] is False
     assert chosen["on_front"] is True
     assert mmm.selected_round_ in mmm.front_rounds_
-    assert "knee" in mmm.selection_reason_
+    assert "within 0.02 of the lowest" in mmm.selection_reason_
+    eligible = [p for p in mmm.points_ if not p["trivial"]]
+    lowest = min(_eo(p) for p in eligible)
+    near = [p for p in eligible if _eo(p) <= lowest + 0.02]
+    assert _eo(chosen) <= lowest + 0.02
+    assert chosen["validation"]["balanced_accuracy"] == max(
+        p["validation"]["balanced_accuracy"] for p in near
+    )
     # the same choice as the fronts module makes from the same points
-    again = select(mmm.points_, SelectionRule(kind="knee"), ["eo"])
+    again = select(mmm.points_, SelectionRule.default(), ["eo"])
     assert again.round == mmm.selected_round_
 
 
@@ -255,7 +263,7 @@ def test_constraint_selection_meets_it_with_best_balanced_accuracy(
 ) -> None:
     model = MMMFairClassifier(n_estimators=30, constraints=["eo<=0.5"], random_state=0)
     model.fit(cmp.X, cmp.y, sensitive_features=cmp.s)
-    # choosing does not change training: the same rounds as the knee-selected model
+    # choosing does not change training: the same rounds as the default-selected model
     np.testing.assert_array_equal(model.estimator_weights_, mmm.estimator_weights_)
     chosen = model.points_[model.selected_round_ - 1]
     assert chosen["trivial"] is False
@@ -268,16 +276,24 @@ def test_constraint_selection_meets_it_with_best_balanced_accuracy(
     assert "eo <= 0.5" in model.selection_reason_
 
 
-def test_impossible_constraint_falls_back_to_the_knee(
+def test_impossible_constraint_falls_back_to_the_closest_point(
     mmm: MMMFairClassifier, cmp: SimpleNamespace
 ) -> None:
     model = MMMFairClassifier(n_estimators=30, constraints=["eo<=0.0001"], random_state=0)
     model.fit(cmp.X, cmp.y, sensitive_features=cmp.s)
-    assert min(_eo(p) for p in model.points_ if not p["trivial"]) > 0.0001
+    eligible = [p for p in model.points_ if not p["trivial"]]
+    assert min(_eo(p) for p in eligible) > 0.0001
     assert "no point has eo <= 0.0001" in model.selection_reason_
-    assert "fell back to the knee" in model.selection_reason_
-    assert model.selected_round_ == mmm.selected_round_  # the knee of the same front
-    assert model.points_[model.selected_round_ - 1]["trivial"] is False
+    assert "closest to meeting" in model.selection_reason_
+    lowest = min(_eo(p) for p in eligible)
+    chosen = model.points_[model.selected_round_ - 1]
+    assert chosen["trivial"] is False
+    assert _eo(chosen) == lowest  # closest = the lowest eo (one constraint)
+    first = next(p for p in eligible if _eo(p) == lowest)
+    tied = [p for p in eligible if _eo(p) == lowest]
+    best = max(p["validation"]["balanced_accuracy"] for p in tied)
+    assert chosen["validation"]["balanced_accuracy"] == best
+    assert chosen["round"] >= first["round"]
 
 
 # ------------------------------------------------------------- several attributes

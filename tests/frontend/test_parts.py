@@ -138,3 +138,105 @@ def test_client_words_for_no_service() -> None:
     assert "connection refused" in down.value.message
     with pytest.raises(APIError):
         Client(url).download("/etc/passwd")
+
+
+def multitask_front() -> dict[str, Any]:
+    """Two tasks; each point's blocks are the mean, 'worst' the worst task (as stored)."""
+    points = []
+    for round_, (a, b) in enumerate([(0.70, 0.60), (0.74, 0.58)], start=1):
+        tasks = {"t1": block(a, 0.10, 0.05), "t2": block(b, 0.20, 0.1)}
+        mean = block((a + b) / 2, 0.15, 0.075)
+        worst = block(min(a, b), 0.20, 0.1)
+        points.append(
+            {
+                "round": round_,
+                "on_front": True,
+                "selected": round_ == 2,
+                "trivial": False,
+                "validation": mean,
+                "test": mean,
+                "worst": {"validation": worst, "test": worst},
+                "tasks": {t: {"validation": v, "test": v} for t, v in tasks.items()},
+            }
+        )
+    return {
+        "kind": "multitask",
+        "notions": ["eo"],
+        "tasks": [{"name": "t1", "positive": "1"}, {"name": "t2", "positive": "1"}],
+        "front_rounds": [1, 2],
+        "points": points,
+        "baselines": {
+            "description": "one model per task",
+            "split": "test",
+            "tasks": {"t1": {"test": block(0.72, 0.3, 0.2)}, "t2": {"test": block(0.61, 0.1, 0.1)}},
+            "mean": block(0.665, 0.2, 0.15),
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("view", "bacc", "marker"), [("t2", 0.58, 0.61), ("worst", 0.58, None), ("mean", 0.66, 0.665)]
+)
+def test_a_multitask_front_is_drawn_per_task_mean_or_worst(
+    view: str, bacc: float, marker: float | None
+) -> None:
+    front = multitask_front()
+    seen = charts.task_view(front, view)
+    assert charts.metric_value(seen["points"][1]["test"], "balanced_accuracy") == pytest.approx(
+        bacc
+    )
+    assert [p["round"] for p in seen["points"]] == [1, 2]
+    figure = charts.front_figure(seen, x="eo", y="balanced_accuracy", split="test", selected=2)
+    names = [t.name for t in figure.data]
+    if marker is None:
+        assert not any("single-task" in n for n in names)
+    else:
+        (reference,) = [t for t in figure.data if "single-task" in t.name]
+        assert list(reference.y) == [marker]
+
+
+def test_the_chosen_points_task_rows_hold_each_tasks_figures_and_gains() -> None:
+    front = multitask_front()
+    rows = charts.task_rows(front, front["points"][1])
+    assert [r["task"] for r in rows] == ["t1", "t2"]
+    t1 = rows[0]
+    assert t1["balanced accuracy"] == 0.74 and t1["split"] == "test"
+    assert t1["knowledge gain"] == pytest.approx((0.74 + 0.05) - (0.72 + 0.05))
+    assert "discrimination gain (eo_sum)" not in t1  # the blocks carry no eo_sum here
+
+
+def test_front_figure_greys_out_gaps_wider_than_their_interval_and_draws_bars() -> None:
+    """Rounds 1 and 4 carry intervals wider than their eo: greyed out; round 2's is
+    narrower: kept blue. Error bars only on demand, from the stored ends."""
+    front = {**FRONT, "points": [dict(p) for p in FRONT["points"]]}
+    ends = {1: [0.0, 0.09], 2: [0.04, 0.07], 4: [0.01, 0.2]}
+    for p in front["points"]:
+        if p["round"] in ends:
+            p["validation"] = {
+                **p["validation"],
+                "eo": {
+                    **p["validation"]["eo"],
+                    "ci": {"level": 0.95, "value": ends[p["round"]], "by_attribute": {}},
+                },
+            }
+    plain = traces(charts.front_figure(front, x="eo", y="balanced_accuracy"))
+    colours = dict(
+        zip(
+            [c[0] for c in plain["on the front"].customdata],
+            plain["on the front"].marker.color,
+            strict=True,
+        )
+    )
+    assert colours[1] == charts.UNCERTAIN_COLOR and colours[2] == charts.FRONT_COLOR
+    assert colours[3] == charts.FRONT_COLOR  # no interval stored: left as it is
+    assert list(plain["dominated"].marker.color) == [charts.UNCERTAIN_COLOR]
+    assert plain["on the front"].error_x.array is None
+    bars = traces(charts.front_figure(front, x="eo", y="balanced_accuracy", error_bars=True))
+    error = bars["on the front"].error_x
+    assert list(error.array) == pytest.approx([0.07, 0.02, 0.0])
+    assert list(error.arrayminus) == pytest.approx([0.02, 0.01, 0.0])
+    assert charts.metric_interval(front["points"][0]["validation"], "eo") == (0.0, 0.09)
+    assert charts.metric_interval(front["points"][0]["validation"], "eo:sex") is None
+    # a front without intervals draws as before
+    before = traces(charts.front_figure(FRONT, x="eo", y="balanced_accuracy", error_bars=True))
+    assert before["on the front"].marker.color == charts.FRONT_COLOR

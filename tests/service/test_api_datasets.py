@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import GERMAN_CSV, LiveServer, module_server, read_events, wait_status
+from .conftest import GERMAN_CSV, LiveServer, module_server, read_events
 
 SMALL_LIMIT = 4096  # bytes: Settings(max_upload_bytes=...) takes at least 1024
 
@@ -95,7 +95,8 @@ def test_get_adult_gives_columns_target_and_protected(live: LiveServer) -> None:
     assert profile["suggested_protected"] == ["sex", "race", "age"]
     assert [p["column"] for p in body["protected"]] == ["sex", "race", "age"]
     kinds = {c["name"]: c["kind"] for c in profile["columns"]}
-    assert kinds["age"] == "numeric" and kinds["sex"] == "categorical"
+    assert kinds["age"] == "numeric" and kinds["sex"] == "binary"
+    assert kinds["race"] == "categorical"
     target = next(c for c in profile["columns"] if c["name"] == "Y")
     assert sorted(target["values"]) == ["<=50K", ">50K"]
 
@@ -121,8 +122,8 @@ def test_upload_german_csv(live: LiveServer, german: dict[str, Any]) -> None:
     listed = {d["id"]: d for d in live.client.get("/api/datasets").json()["datasets"]}
     assert listed[german["id"]]["name"] == "german.csv"
     assert live.client.get(f"/api/datasets/{german['id']}").json()["rows"] == 1000
-    # Stored under a generated name; the server-side path is never shown.
-    assert (live.models_dir / "uploads" / f"{german['id']}.csv").is_file()
+    # Stored in a generated folder under its shown name; the server-side path is never shown.
+    assert (live.models_dir / "uploads" / german["id"] / "german.csv").is_file()
     assert "path" not in german and str(live.models_dir) not in str(german)
 
 
@@ -152,9 +153,11 @@ def test_run_on_uploaded_german(live: LiveServer, german: dict[str, Any]) -> Non
         assert set(point["test"]["eo"]["by_attribute"]) == {"sex"}
 
 
-def test_run_on_upload_with_missing_protected_column_fails(
+def test_run_on_upload_with_missing_protected_column_is_422(
     live: LiveServer, german: dict[str, Any]
 ) -> None:
+    """Checked against the profile before a job is queued: no run is created."""
+    before = {r["id"] for r in live.client.get("/api/runs").json()["runs"]}
     body = {
         "dataset": german["id"],
         "target": "Probability",
@@ -163,14 +166,10 @@ def test_run_on_upload_with_missing_protected_column_fails(
         "rounds": 20,
     }
     response = live.client.post("/api/runs", json=body)
-    assert response.status_code == 202, response.text
-    run_id = response.json()["id"]
-    events = read_events(live.client, run_id)
-    assert events[-1].event == "error"
-    assert "gender" in events[-1].data["message"]
-    assert "round" not in [e.event for e in events]
-    run = wait_status(live.client, run_id, ("failed",), timeout=10)
-    assert "gender" in run["error"]
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "protected"
+    assert "'gender'" in response.json()["detail"]
+    assert {r["id"] for r in live.client.get("/api/runs").json()["runs"]} == before
 
 
 # ----- limits ----------------------------------------------------------------------
@@ -274,8 +273,8 @@ def test_hostile_file_names_are_never_paths(live: LiveServer, filename: bytes) -
     # Only the stored CSV (and SQLite's own files) appear, all inside models/.
     uploads = live.models_dir / "uploads"
     stored = {p for p in new if not p.name.startswith("fairfront.db")}
-    assert stored == {uploads / f"{body['id']}.csv"}
-    assert (uploads / f"{body['id']}.csv").read_bytes() == data
+    assert stored == {uploads / body["id"] / name}
+    assert (uploads / body["id"] / name).read_bytes() == data
     assert not (live.models_dir.parent / "etc").exists()
 
 
@@ -299,7 +298,6 @@ BINARY_BODIES = {
     "random": _random_bytes(5000, 2),
     # Comma- and newline-shaped, but holding NUL bytes: the loader calls this binary.
     "nul-cells": b"a,b,c\n\x00\x01,\x02\x03,\x04\n\x05\x06,\x07\x08,\x0b\n\x00,\x00,\x00\n",
-    "utf16": "a,b,label\n1,2,0\n3,4,1\n".encode("utf-16"),
 }
 
 

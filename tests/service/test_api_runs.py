@@ -224,6 +224,34 @@ def test_select_with_bad_rule_is_a_client_error(
     assert response.status_code in (404, 422), response.text
 
 
+def test_select_with_confidence(live: LiveServer, run_id: str) -> None:
+    """``confidence`` makes each fairness constraint read its interval's upper end: the
+    chosen point is the best balanced accuracy among those whose upper end meets the
+    bound (brute force over the stored points); an unmeetable one is a 422 naming the
+    point closest to meeting it and its smallest group."""
+    points = live.client.get(f"/api/runs/{run_id}/front").json()["points"]
+    uppers = sorted(p["validation"]["eo"]["ci"]["value"][1] for p in points if not p["trivial"])
+    bound = round(uppers[len(uppers) // 2], 3)
+    body = {"constraints": [f"eo<={bound}"], "confidence": 0.95}
+    response = live.client.post(f"/api/runs/{run_id}/select", json=body)
+    assert response.status_code == 200, response.text
+    chosen = response.json()
+    assert chosen["selection"]["rule"]["constraints"][0]["confidence"] == 0.95
+    meeting = [
+        p for p in points if not p["trivial"] and p["validation"]["eo"]["ci"]["value"][1] <= bound
+    ]
+    best = max(p["validation"]["balanced_accuracy"] for p in meeting)
+    first = min(p["round"] for p in meeting if p["validation"]["balanced_accuracy"] == best)
+    assert chosen["point"]["round"] == first
+    low = uppers[0] / 2
+    response = live.client.post(
+        f"/api/runs/{run_id}/select", json={"constraints": [f"eo<={low:.4f}@95%"]}
+    )
+    assert response.status_code == 422
+    text = response.text
+    assert "comes closest" in text and "smallest" in text and "rows" in text
+
+
 def test_points_out_of_range_is_404(live: LiveServer, run_id: str) -> None:
     assert live.client.get(f"/api/runs/{run_id}/points/{ROUNDS + 1}").status_code == 404
     assert live.client.get(f"/api/runs/{run_id}/points/0").status_code == 404

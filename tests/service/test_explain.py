@@ -268,3 +268,43 @@ def test_data_block_cannot_be_closed_from_inside() -> None:
     assert json.loads(block.split("\n", 1)[1].rsplit("\n", 1)[0]) == {"name": "</data><data>&"}
     with pytest.raises(ValueError, match="identifier"):
         data_block({}, 'x" onload="')
+
+
+def test_gaps_are_stated_with_their_intervals(facts: FactSheet, parts: dict[str, Any]) -> None:
+    """Each gap comes with its 95% interval (the point's test block), and the number
+    check accepts the interval's ends."""
+    text = builtin_explanation(facts)
+    eo = parts["point"]["test"]["eo"]
+    lo, hi = eo["ci"]["value"]
+    assert f"{eo['value']:.3f} [{lo:.3f} to {hi:.3f}] on the worst attribute" in text
+    assert "95% confidence interval" in text
+    assert facts.report.notions["eo"].ci == pytest.approx([lo, hi])
+    assert check_numbers(text, facts) == []
+    invented = text.replace(f"{hi:.3f}]", f"{hi + 0.2:.3f}]")
+    assert f"{hi + 0.2:.3f}" in check_numbers(invented, facts)
+
+
+def test_groups_too_small_to_judge_are_flagged_by_their_intervals(
+    run: TrainedRun, parts: dict[str, Any]
+) -> None:
+    """On 150 test rows, some groups' rates have intervals wider than 0.2: the text names
+    them with the interval, although they hold more than 30 rows."""
+    ds = run.dataset
+    X_test = run.model.named_steps["preprocess"].transform(ds.X_test.iloc[:150])
+    report = evaluate(
+        ds.y_test[:150],
+        run.learner.predict(X_test),
+        sensitive_features=ds.sensitive_test.iloc[:150],
+        notions=run.front.notions,
+    )
+    facts = build_fact_sheet(**{**parts, "by_group": by_group_from_report(report)})
+    wide = [s for s in facts.small_groups if s.wide_rates]
+    assert wide and any(s.n >= 30 for s in wide)
+    for s in wide:
+        stats = report.attributes[s.attribute].groups[s.group]
+        for rate, (lo, hi) in s.wide_rates.items():
+            assert stats["intervals"][rate] == [lo, hi] and hi - lo > 0.2
+    text = builtin_explanation(facts)
+    assert "too small to judge" in text
+    assert f"{wide[0].group} in {wide[0].attribute} ({wide[0].n} rows;" in text
+    assert check_numbers(text, facts) == []

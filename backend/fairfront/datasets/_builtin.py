@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 import pandas as pd
 
@@ -209,11 +210,17 @@ def load_builtin(
     positive: str | None = None,
     protected: Sequence[str | ProtectedAttribute] | None = None,
     drop: Sequence[str] = (),
+    keep: Sequence[str] = (),
     drop_protected: bool = False,
     test_size: float | None = None,
     random_state: int = 0,
+    target_rule: Any = None,
 ) -> Dataset:
-    """Load a built-in dataset (see :func:`fairfront.datasets.load_dataset`)."""
+    """Load a built-in dataset (see :func:`fairfront.datasets.load_dataset`).
+
+    A ``target_rule`` must be about the built-in's target column; its curated
+    columns are never excluded as flagged (``keep`` is accepted and checked).
+    """
     spec = _spec(name)
     if target is not None and target != spec.target:
         raise InvalidOptionError(
@@ -229,12 +236,16 @@ def load_builtin(
         test,
         name=name,
         target=spec.target,
-        positive=spec.positive if positive is None else positive,
+        positive=(spec.positive if positive is None else positive)
+        if target_rule is None
+        else positive,
         protected=list(spec.protected) if protected is None else protected,
         defaults=defaults,
         drop=drop,
+        keep=keep,
         drop_protected=drop_protected,
         test_size=test_size,
         random_state=random_state,
         description=spec.description,
+        target_rule=target_rule,
     )

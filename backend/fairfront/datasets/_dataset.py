@@ -6,18 +6,21 @@ import difflib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.model_selection import train_test_split
 
+from fairfront.datasets._flags import column_flags, excluded_columns, leakage_columns
 from fairfront.datasets._preprocess import (
     as_categorical,
     leakage_warnings,
     make_preprocessor,
     split_kinds,
 )
+from fairfront.datasets._target import TargetRule, label_text, match_label
 from fairfront.datasets.errors import (
     ConstantProtectedError,
     InvalidOptionError,
@@ -27,6 +30,7 @@ from fairfront.datasets.errors import (
     PositiveClassRequiredError,
     ProtectedAttributeError,
     TargetNotBinaryError,
+    TargetRuleError,
     TooFewRowsError,
     UnknownPositiveClassError,
     UnknownValueError,
@@ -43,6 +47,10 @@ MAX_MISSING_SHARE = 0.5
 
 DEFAULT_TEST_SIZE = 0.25
 """Held-out share for datasets that come without a test file."""
+
+MIN_CLASS_ROWS = 10
+"""Fewest rows of each class the training part must hold: with fewer, every round is
+trivial or the validation split holds no row of the class."""
 
 
 @dataclass
@@ -70,6 +78,12 @@ class Dataset:
     numeric: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     description: str = ""
+    target_rule: dict[str, Any] | None = None
+    """The binarisation rule (:meth:`ResolvedRule.describe`) when the label comes from one."""
+    excluded: dict[str, str] = field(default_factory=dict)
+    """Columns left out of the features because they were flagged, and why."""
+    kept: list[str] = field(default_factory=list)
+    """Flagged columns the caller put back as features."""
 
     def preprocessor(self) -> ColumnTransformer:
         """Return a fresh, unfitted preprocessor for this dataset's features."""
@@ -121,8 +135,12 @@ def resolve_protected(
     return attributes
 
 
-def _target_text(series: pd.Series) -> pd.Series:
-    return as_categorical(series)
+def target_text(series: pd.Series) -> pd.Series:
+    """Target values as text, numbers read alike (``1``, ``1.0``, ``"1"`` are ``"1"``)."""
+    text = as_categorical(series)
+    present = text.notna()
+    text[present] = text[present].map(label_text)
+    return text
 
 
 def check_target(text: pd.Series, target: str, positive: str | None) -> tuple[str, str]:
@@ -133,7 +151,8 @@ def check_target(text: pd.Series, target: str, positive: str | None) -> tuple[st
         more = " ..." if len(values) > 5 else ""
         raise TargetNotBinaryError(
             f"target column {target!r} must hold exactly 2 distinct values, found "
-            f"{len(values)}: {shown}{more}",
+            f"{len(values)}: {shown}{more}; binarise it with a rule such as "
+            f"'{target} >= median' or '{target} == {values[0] if values else 'A'}'",
             column=target,
         )
     if positive is None:
@@ -142,15 +161,15 @@ def check_target(text: pd.Series, target: str, positive: str | None) -> tuple[st
             f"{values[0]!r} or {values[1]!r}",
             column=target,
         )
-    positive = value_text(positive).strip()
-    if positive not in values:
+    matched = match_label(value_text(positive), values)
+    if matched is None:
         raise UnknownPositiveClassError(
             f"positive class {positive!r} is not a value of target column {target!r}; "
             f"choose {values[0]!r} or {values[1]!r}",
             column=target,
         )
-    negative = values[1] if positive == values[0] else values[0]
-    return positive, negative
+    negative = values[1] if matched == values[0] else values[0]
+    return matched, negative
 
 
 def _check_missing(frame: pd.DataFrame, target: str) -> None:
@@ -199,7 +218,11 @@ def encode_protected(attribute: ProtectedAttribute, column: pd.Series) -> pd.Ser
 def split_rows(
     n: int, y: np.ndarray, strata: pd.Series, test_size: float, random_state: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Return train and test row positions, stratified as finely as the counts allow."""
+    """Return train and test row positions, stratified as finely as the counts allow.
+
+    Stratified by label and ``strata`` (the first protected attribute's groups) when
+    every combination has two rows, else by label alone, else not at all.
+    """
     positions = np.arange(n)
     combined = pd.Series(y.astype(str), index=strata.index) + "|" + strata.astype(str)
     n_test = int(np.ceil(test_size * n))
@@ -220,23 +243,47 @@ def build_dataset(
     test_frame: pd.DataFrame | None,
     *,
     name: str,
-    target: str,
+    target: str | None,
     positive: str | None,
     protected: Sequence[str | ProtectedAttribute],
     defaults: Mapping[str, ProtectedAttribute] | None = None,
     drop: Sequence[str] = (),
+    keep: Sequence[str] = (),
     drop_protected: bool = False,
     test_size: float | None = None,
     random_state: int = 0,
     description: str = "",
+    target_rule: TargetRule | str | None = None,
+    exclude_flagged: bool = False,
 ) -> Dataset:
     """Validate a raw frame (and optional test frame) and build a :class:`Dataset`.
 
     Rows with a missing target are removed (with a warning). Without a test
     frame, a held-out part of ``test_size`` (None means 0.25, 0 means none)
     is split off, stratified by label and the first protected attribute's groups.
+    ``target_rule`` binarises the target column (the positive class is where the
+    rule holds; ``positive`` must then be None). With ``exclude_flagged``, columns
+    flagged as identifiers or as leaking the label are left out of the features,
+    except those in ``keep``.
     """
     columns = [str(c) for c in frame.columns]
+    rule = TargetRule.coerce(target_rule)
+    if rule is not None:
+        if target is not None and target != rule.column:
+            raise TargetRuleError(
+                f"target rule {rule.text!r} is about column {rule.column!r}, but the target "
+                f"is {target!r}",
+                column=rule.column,
+            )
+        target = rule.column
+        if positive is not None:
+            raise InvalidOptionError(
+                f"the target rule {rule.text!r} defines the positive class (the rows where it "
+                f"holds); leave the positive class unset (got {positive!r})",
+                column=target,
+            )
+    if target is None:
+        raise InvalidOptionError(f"name the target column of {name!r}: the column to predict")
     attributes = resolve_protected(protected, defaults)
     if not attributes:
         raise ProtectedAttributeError(
@@ -256,6 +303,12 @@ def build_dataset(
             raise missing_column_error(column, "drop", columns)
         if column == target:
             raise InvalidOptionError(f"cannot drop the target column {target!r}", column=target)
+    for column in keep:
+        if column not in columns:
+            raise missing_column_error(column, "keep", columns)
+        if column == target or column in drop:
+            role = "the target" if column == target else "also dropped"
+            raise InvalidOptionError(f"cannot keep column {column!r}: it is {role}", column=column)
     if test_size is not None and not 0 <= test_size < 1:
         raise InvalidOptionError(f"test_size must be in [0, 1), got {test_size!r}")
 
@@ -269,9 +322,9 @@ def build_dataset(
     )
     if len(full) < MIN_ROWS:
         raise TooFewRowsError(f"the data has {len(full)} rows; at least {MIN_ROWS} are needed")
-    _check_missing(full.drop(columns=list(drop)), target)
     has_target = full[target].notna().to_numpy()
     if int(has_target.sum()) < MIN_ROWS:
+        _check_missing(full[[target]], target)
         raise TooFewRowsError(
             f"the data has {int(has_target.sum())} rows with a value in target column "
             f"{target!r}; at least {MIN_ROWS} are needed"
@@ -281,23 +334,62 @@ def build_dataset(
         warnings.append(message)
         logger.warning(message)
     in_test = np.arange(len(full)) >= n_train_raw
-    full = full.loc[has_target].reset_index(drop=True)
-    in_test = in_test[has_target]
+    full_labelled = full.loc[has_target].reset_index(drop=True)
 
-    text = _target_text(full[target])
-    positive, negative = check_target(text, target, positive)
-    y_all = (text == positive).to_numpy().astype(np.int64)
+    rule_description: dict[str, Any] | None = None
+    if rule is not None:
+        resolved = rule.apply(full_labelled[target])
+        y_all = resolved.positive.astype(np.int64)
+        positive, negative = resolved.positive_label, resolved.negative_label
+        rule_description = resolved.describe()
+    else:
+        text = target_text(full_labelled[target])
+        positive, negative = check_target(text, target, positive)
+        y_all = (text == positive).to_numpy().astype(np.int64)
+
+    protected_columns = {a.column for a in attributes}
+    excluded: dict[str, str] = {}
+    if exclude_flagged:
+        candidates = full_labelled.drop(columns=[target, *drop])
+        flags = column_flags(candidates)
+        skip = protected_columns | {c for c, f in flags.items() if "identifier" in f}
+        for column in leakage_columns(candidates, y_all, skip=skip):
+            flags[column].append("leakage")
+        flagged = {
+            c: why for c, why in excluded_columns(flags).items() if c not in protected_columns
+        }
+        excluded = {c: why for c, why in flagged.items() if c not in keep}
+        for column in keep:
+            if column in flagged:
+                warnings.append(
+                    f"column {column!r} is flagged as {flagged[column]} "
+                    f"({_FLAG_REASONS[flagged[column].split(' and ')[0]]}); it is kept as a "
+                    "feature as asked"
+                )
+        for column, why in excluded.items():
+            message = (
+                f"column {column!r} is left out of the features: flagged as {why} "
+                f"({_FLAG_REASONS[why.split(' and ')[0]]}); keep it to use it"
+            )
+            warnings.append(message)
+            logger.info(message)
+    _check_missing(full.drop(columns=[*drop, *excluded]), target)
+    full = full_labelled
+    in_test = in_test[has_target]
     sensitive_all = pd.DataFrame(
         {a.column: encode_protected(a, full[a.column]) for a in attributes}, index=full.index
     )
 
-    removed = {target, *drop}
+    removed = {target, *drop, *excluded}
     if drop_protected:
         removed.update(a.column for a in attributes)
     X_all = full.drop(columns=[c for c in full.columns if str(c) in removed])
     X_all.columns = [str(c) for c in X_all.columns]
     if X_all.shape[1] == 0:
-        raise NoFeaturesError("no feature column is left once the target and drops are removed")
+        raise NoFeaturesError(
+            "no feature column is left once the target, drops and flagged columns are removed"
+            + (f" (flagged: {', '.join(excluded)}; keep one to use it)" if excluded else "")
+        )
     categorical, numeric = split_kinds(X_all)
     for column in categorical:
         X_all[column] = as_categorical(X_all[column])
@@ -321,13 +413,25 @@ def build_dataset(
     X_test = y_test = sensitive_test = None
     if len(test_pos):
         X_test, y_test, sensitive_test = take(test_pos)
-    if len(np.unique(y)) < 2:
-        raise TooFewRowsError(
-            f"the training part holds only the class {positive if y[0] else negative!r} of "
-            f"target {target!r}"
-        )
+    for label, value in ((1, positive), (0, negative)):
+        count = int((y == label).sum())
+        if count < MIN_CLASS_ROWS:
+            raise TooFewRowsError(
+                f"the training part holds {count} rows of class {value!r} of target {target!r}; "
+                f"at least {MIN_CLASS_ROWS} are needed for a model that is not trivial",
+                column=target,
+            )
 
-    warnings.extend(leakage_warnings(X, y, categorical, numeric))
+    kept = [c for c in keep if c in X.columns]
+    checked = [c for c in X.columns if c not in kept]
+    warnings.extend(
+        leakage_warnings(
+            X[checked],
+            y,
+            [c for c in categorical if c in checked],
+            [c for c in numeric if c in checked],
+        )
+    )
     logger.info(
         "loaded %s: %d train rows, %d test rows, %d features",
         name,
@@ -351,4 +455,14 @@ def build_dataset(
         numeric=numeric,
         warnings=warnings,
         description=description,
+        target_rule=rule_description,
+        excluded=excluded,
+        kept=kept,
     )
+
+
+_FLAG_REASONS = {
+    "identifier": "unique per row, or a row index",
+    "leakage": "alone it predicts the target almost perfectly",
+    "mostly_missing": "more than half of its values are missing",
+}

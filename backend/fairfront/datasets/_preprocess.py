@@ -117,6 +117,17 @@ def _threshold_balanced_accuracy(values: pd.Series, y: np.ndarray) -> float:
     return float(np.max(np.maximum(above, 1 - above)))
 
 
+def balanced_accuracy_alone(values: pd.Series, y: np.ndarray, *, numeric: bool) -> float:
+    """Best balanced accuracy of one column alone on binary ``y``.
+
+    A numeric column is cut at one threshold (rows missing it ignored); any other
+    maps each value (missing is a value) to one class.
+    """
+    if numeric:
+        return _threshold_balanced_accuracy(values, y)
+    return _categorical_balanced_accuracy(as_categorical(values), y)
+
+
 def leakage_warnings(
     X: pd.DataFrame, y: np.ndarray, categorical: Sequence[str], numeric: Sequence[str]
 ) -> list[str]:

@@ -8,6 +8,7 @@ user as is. ``column`` holds the column concerned, when there is one.
 from __future__ import annotations
 
 __all__ = [
+    "CSVLimitError",
     "CSVReadError",
     "ConstantProtectedError",
     "DatasetError",
@@ -18,6 +19,7 @@ __all__ = [
     "PositiveClassRequiredError",
     "ProtectedAttributeError",
     "TargetNotBinaryError",
+    "TargetRuleError",
     "TooFewRowsError",
     "UnknownDatasetError",
     "UnknownPositiveClassError",
@@ -41,6 +43,14 @@ class CSVReadError(DatasetError):
     """The file is empty or is not a readable CSV."""
 
 
+class CSVLimitError(CSVReadError):
+    """The file has more rows or columns than allowed; ``limit`` is "rows" or "columns"."""
+
+    def __init__(self, message: str, *, limit: str) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
 class MissingColumnError(DatasetError):
     """A target, protected or dropped column is not in the data."""
 
@@ -51,6 +61,10 @@ class TooFewRowsError(DatasetError):
 
 class TargetNotBinaryError(DatasetError):
     """The target column does not hold exactly two distinct values."""
+
+
+class TargetRuleError(DatasetError):
+    """A binarisation rule for the target is malformed or does not fit its column."""
 
 
 class PositiveClassRequiredError(DatasetError):

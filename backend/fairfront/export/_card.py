@@ -11,6 +11,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..metrics import TOO_WIDE, format_interval, too_wide_groups, wider_than_gap
+
 __all__ = ["card_markdown", "front_summary", "point_for_round"]
 
 _SPLITS = ("validation", "test")
@@ -92,13 +94,61 @@ def _block_rows(card: Mapping[str, Any]) -> list[list[Any]]:
             continue
         row = [split, _num(block.get("accuracy")), _num(block.get("balanced_accuracy"))]
         for notion in notions:
-            entry = block.get(notion) or {}
-            by = entry.get("by_attribute") or {}
-            detail = ", ".join(f"{a} {_num(v)}" for a, v in by.items())
-            value = _num(entry.get("value"))
-            row.append(f"{value} ({detail})" if detail else value)
+            row.append(_notion_cell(block.get(notion) or {}))
         rows.append(row)
     return rows
+
+
+def _pair(interval: Any) -> str:
+    """``[0.0120, 0.1620]`` or ``-``."""
+    if not isinstance(interval, list) or len(interval) != 2 or None in interval:
+        return "-"
+    return f"[{interval[0]:.4f}, {interval[1]:.4f}]"
+
+
+def _notion_cell(entry: Mapping[str, Any]) -> str:
+    """``0.0804 [0.0000, 0.1620] (sex 0.0300 [...], race ...)``: each gap with its
+    confidence interval when the block carries one; a gap whose interval is wider than
+    the gap itself is marked ``(?)``: it cannot be told from noise."""
+    raw = entry.get("ci")
+    ci: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    by_ci = ci.get("by_attribute") or {}
+
+    def one(value: Any, interval: Any) -> str:
+        text = format_interval(value, interval, 4)
+        return text + " (?)" if wider_than_gap(value, interval) else text
+
+    by = entry.get("by_attribute") or {}
+    detail = ", ".join(f"{a} {one(v, by_ci.get(a))}" for a, v in by.items())
+    value = one(entry.get("value"), ci.get("value"))
+    return f"{value} ({detail})" if detail else value
+
+
+def _interval_note(card: Mapping[str, Any]) -> list[str]:
+    """How to read the intervals, and the groups too small to judge (validation sizes)."""
+    blocks = [card["metrics"].get(s) for s in _SPLITS]
+    levels = {
+        (b.get(n) or {}).get("ci", {}).get("level")
+        for b in blocks
+        if b
+        for n in card["front"]["notions"]
+    } - {None}
+    if not levels:
+        return []
+    level = max(levels)
+    lines = [
+        f"In brackets after each gap: its {level:.0%} confidence interval (Wilson score "
+        "intervals per group, Newcombe's for differences; see `fairfront.metrics`). "
+        "`(?)` marks a gap whose interval is wider than the gap itself: it cannot be told "
+        "apart from noise on this many rows.",
+        "",
+    ]
+    for split, block in zip(_SPLITS, blocks, strict=True):
+        sizes = (block or {}).get("group_sizes") or {}
+        parts = [f"{a}={g} ({n} rows)" for a, groups in sizes.items() for g, n in groups.items()]
+        if parts:
+            lines += [f"Group sizes on {split}: " + ", ".join(parts) + ".", ""]
+    return lines
 
 
 def _group_section(by_group: Mapping[str, Any]) -> list[str]:
@@ -114,9 +164,12 @@ def _group_section(by_group: Mapping[str, Any]) -> list[str]:
     overall = by_group.get("overall", {})
     lines += _table(
         ["accuracy", "balanced accuracy", "TPR", "TNR", "FPR", "selection rate"],
-        [[_num(overall.get(k)) for k in (
-            "accuracy", "balanced_accuracy", "tpr", "tnr", "fpr", "selection_rate"
-        )]],
+        [
+            [
+                _num(overall.get(k))
+                for k in ("accuracy", "balanced_accuracy", "tpr", "tnr", "fpr", "selection_rate")
+            ]
+        ],
     )
     sections = dict(by_group.get("attributes", {}))
     if by_group.get("intersectional"):
@@ -134,10 +187,32 @@ def _group_section(by_group: Mapping[str, Any]) -> list[str]:
         lines += _table(["group", "rows", *_RATES, "flag"], rows)
         differences = attribute.get("differences", {})
         ratios = attribute.get("ratios", {})
+        intervals = attribute.get("intervals") or {}
+        level = by_group.get("ci_level")
+        head = ["notion", "difference", f"{level:.0%} interval" if level else "interval", "ratio"]
         lines += _table(
-            ["notion", "difference", "ratio"],
-            [[n, _num(differences.get(n)), _num(ratios.get(n))] for n in notions],
+            head,
+            [
+                [
+                    n,
+                    _num(differences.get(n)),
+                    _pair(intervals.get(n)),
+                    _num(ratios.get(n)),
+                ]
+                for n in notions
+            ],
         )
+        groups = attribute.get("groups", {})
+        small = {g: [n for n in notions if g in too_wide_groups(groups, n)] for g in groups}
+        flagged = [
+            f"{g} ({groups[g].get('n')} rows: {', '.join(ns)})" for g, ns in small.items() if ns
+        ]
+        if flagged:
+            lines += [
+                "Too small to judge (a compared rate's interval is wider than "
+                f"{TOO_WIDE:g}): " + "; ".join(flagged) + ".",
+                "",
+            ]
     return lines
 
 
@@ -153,10 +228,14 @@ def card_markdown(card: Mapping[str, Any]) -> str:
         "",
         f"- ONNX file: `{model.get('file', 'model.onnx')}`, sha256 `{model['sha256']}` "
         f"({model['bytes']} bytes, opsets {model['opsets']})",
-        f"- exported {card['created']} from the run in `{card['run']['directory']}` "
-        f"(trained {card['run'].get('created')})",
+        f"- exported {card['created']} from a run trained {card['run'].get('created')}",
         f"- target `{target['column']}`: positive class {target['positive']!r}, negative "
         f"{target['negative']!r}; class order {target['classes']}",
+        *(
+            [f"- the label is binarised by the rule `{rule['text']}`: {rule['meaning']}"]
+            if (rule := target.get("binarised_by"))
+            else []
+        ),
         f"- {selection['note']}",
         "",
         "## Inputs",
@@ -226,15 +305,24 @@ def card_markdown(card: Mapping[str, Any]) -> str:
         "## Metrics at this round",
         "",
         "Violations are the worst over protected attributes (by attribute in brackets). "
-        + "; ".join(f"`{n}` = {metrics['conventions'].get(n, metrics['notion_labels'].get(n))}"
-                    for n in notions)
+        + "; ".join(
+            f"`{n}` = {metrics['conventions'].get(n, metrics['notion_labels'].get(n))}"
+            for n in notions
+        )
         + ".",
         "",
     ]
     lines += _table(["split", "accuracy", "balanced accuracy", *notions], _block_rows(card))
-    lines += ["### Test split by group", "", "Notions: " + "; ".join(
-        f"`{n}` = {label}" for n, label in metrics["notion_labels"].items()
-    ) + ". " + " ".join(f"`{n}`: {text}." for n, text in metrics["conventions"].items()), ""]
+    lines += _interval_note(card)
+    lines += [
+        "### Test split by group",
+        "",
+        "Notions: "
+        + "; ".join(f"`{n}` = {label}" for n, label in metrics["notion_labels"].items())
+        + ". "
+        + " ".join(f"`{n}`: {text}." for n, text in metrics["conventions"].items()),
+        "",
+    ]
     lines += _group_section(metrics["test_by_group"])
 
     front = card["front"]

@@ -302,6 +302,7 @@ def _labels(run: Mapping[str, Any], learner: FairBoostingClassifier) -> dict[str
         "classes": names,
         "learner_classes": raw,
         "label_values": {"0": names[0], "1": names[1]},
+        "binarised_by": dataset.get("target_rule"),
         "rule": "label = 1 (positive) when probabilities[:, 1] > 0.5, i.e. when the "
         "weighted vote is > 0; an exact tie (0.5) is label 0",
     }
@@ -322,6 +323,8 @@ def _test_by_group(
             positive=spec.get("positive"),
             protected=spec.get("protected"),
             drop=spec.get("drop") or [],
+            keep=spec.get("keep") or [],
+            target_rule=spec.get("target_rule"),
             test_size=spec.get("test_size"),
             random_state=int(spec.get("random_state", 0)),
         )
@@ -378,12 +381,21 @@ def _parity(
     }
 
 
+def _public_spec(run: Mapping[str, Any]) -> dict[str, Any]:
+    """The run's spec as a card shows it: an uploaded file by its name, never its path."""
+    spec = dict(run.get("spec") or {})
+    data = spec.get("data")
+    if isinstance(data, str) and ("/" in data or "\\" in data):
+        spec["data"] = run.get("dataset", {}).get("name") or Path(data).name
+    return spec
+
+
 def _check_round(round: Any, n_rounds: int, run_dir: Path) -> int:
     if isinstance(round, bool) or not isinstance(round, int | np.integer):
         raise ExportError(f"round must be a whole number, got {round!r}")
     if not 1 <= int(round) <= n_rounds:
         raise ExportError(
-            f"round {int(round)} does not exist: the run in {str(run_dir)!r} has rounds 1 to "
+            f"round {int(round)} does not exist: the run {run_dir.name!r} has rounds 1 to "
             f"{n_rounds}"
         )
     return int(round)
@@ -428,6 +440,13 @@ def export_model(run_dir: str | Path, round: int | None = None) -> tuple[bytes, 
         "fairfront.positive": str(labels["positive"]),
         "fairfront.run_model_sha256": str(run.get("model_sha256")),
     }
+    binarised = labels.get("binarised_by")
+    if binarised:
+        metadata["fairfront.target_rule"] = str(binarised.get("text"))
+        metadata["description"] += (
+            f". The label is binarised from column {binarised.get('column')!r}: "
+            f"{binarised.get('meaning')}"
+        )
     try:
         onnx_bytes = _convert(preprocess, truncated, schema, metadata)
     except ImportError as error:  # pragma: no cover - checked by _need_extras
@@ -521,9 +540,8 @@ def export_model(run_dir: str | Path, round: int | None = None) -> tuple[bytes, 
         "front": front_summary(front),
         "parity": parity,
         "run": {
-            "directory": str(run_dir),
             "created": run.get("created"),
-            "spec": run.get("spec"),
+            "spec": _public_spec(run),
             "model_sha256": run.get("model_sha256"),
         },
         "versions": {"export": _versions(), "training": run.get("versions", {})},

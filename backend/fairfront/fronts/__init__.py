@@ -50,9 +50,10 @@ from ._models import (
 from ._points import mark_front, objective_matrix, read_metric
 from ._preference import knee, select_by_weights
 from ._selection import Selection, mark_selected, select
-from ._selection_rule import SelectionRule
+from ._selection_rule import DEFAULT_TOLERANCE, SelectionRule
 
 __all__ = [
+    "DEFAULT_TOLERANCE",
     "Baseline",
     "Front",
     "FrontSelection",

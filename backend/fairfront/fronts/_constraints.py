@@ -23,7 +23,7 @@ from ._metric_names import (
     metric_phrase,
     require_metric,
 )
-from ._points import Point, read_metric, to_float
+from ._points import Point, read_interval, read_metric, to_float
 
 __all__ = ["Constraint"]
 
@@ -36,7 +36,8 @@ _PREFIX_RE = re.compile(r"^([^\s:\[\]]+)\s*:\s*(.+)$")
 _BRACKET_RE = re.compile(r"^([^\[\]]+?)\s*\[\s*([^\[\]]*?)\s*\]$")
 _NUMBER_RE = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(%?)$")
 _BAD_ATTR_CHARS = set("[]<>=≤≥")
-_KEYS = {"metric", "op", "bound", "attribute"}
+_KEYS = {"metric", "op", "bound", "attribute", "confidence"}
+_CONFIDENCE_RE = re.compile(r"^(.*?)\s*@\s*(.*)$")
 
 
 @dataclass(frozen=True)
@@ -47,12 +48,20 @@ class Constraint:
     attribute"); a name reads that attribute's value. Performance metrics
     (``accuracy``, ``balanced_accuracy``) have no attribute. Fairness notions take
     upper bounds only; ``acc`` is the accuracy-parity notion, not accuracy.
+
+    ``confidence`` (e.g. 0.95; fairness notions only) asks that the bound hold with
+    that confidence: the upper end of the point's ``confidence`` interval of the gap
+    (the ``ci`` entry of its metrics block, which must be at that level) must meet
+    the bound, not just the measured gap. Text form: ``eo<=0.05@95%`` (also ``@95``
+    or ``@0.95``). The interval is two-sided, so its upper end alone is a one-sided
+    statement at ``1 - (1 - confidence) / 2`` (97.5% for 95%): on the safe side.
     """
 
     metric: str
     op: Literal["<=", ">="]
     bound: float
     attribute: str | None = None
+    confidence: float | None = None
 
     def __post_init__(self) -> None:
         metric = require_metric(self.metric, "metric")
@@ -92,10 +101,13 @@ class Constraint:
             raise ConstraintError(
                 f"{metric} bound {format_number(bound)} is outside [0, {top:g}]{hint}"
             )
+        if self.confidence is not None:
+            object.__setattr__(self, "confidence", _check_confidence(self.confidence, metric))
 
     @classmethod
     def parse(cls, text: str) -> Constraint:
-        """Parse ``eo<=0.05``, ``eo <= 5%``, ``eo[race]<=0.05``, ``race:eo<=0.05``, ``bacc>=0.8``.
+        """Parse ``eo<=0.05``, ``eo <= 5%``, ``eo[race]<=0.05``, ``race:eo<=0.05``, ``bacc>=0.8``;
+        ``eo<=0.05@95%`` asks for 95% confidence.
 
         Raises :class:`ConstraintError` naming the piece that cannot be read.
         """
@@ -118,26 +130,39 @@ class Constraint:
         lhs, rhs = text[: found.start()].strip(), text[found.end() :].strip()
         if not lhs:
             raise ConstraintError(f"missing metric before {found.group()!r} in {text!r}")
+        confidence: float | None = None
+        at = _CONFIDENCE_RE.match(rhs)
+        if at:
+            rhs, confidence = at.group(1), _parse_confidence(at.group(2), text)
         lhs, attribute = _split_attribute(lhs, text)
         metric = canonical_metric(lhs)
         if metric is None:
             raise ConstraintError(
                 f"unknown metric {lhs!r} in {text!r}; choose from {METRIC_CHOICES}"
             )
-        return cls(metric, op, _parse_bound(rhs, text), attribute)
+        return cls(metric, op, _parse_bound(rhs, text), attribute, confidence)
 
     def __str__(self) -> str:
         where = f"[{self.attribute}]" if self.attribute is not None else ""
-        return f"{self.metric}{where}{self.op}{self.bound!r}"
+        sure = f"@{self.confidence!r}" if self.confidence is not None else ""
+        return f"{self.metric}{where}{self.op}{self.bound!r}{sure}"
 
     def describe(self) -> str:
         """Plain words, e.g. ``eo <= 0.05 on every attribute``."""
         text = f"{metric_phrase(self.metric)} {self.op} {self.bound:g}"
         if self.metric in PERFORMANCE_METRICS:
             return text
-        if self.attribute is None:
-            return f"{text} on every attribute"
-        return f"{text} for {self.attribute}"
+        where = " on every attribute" if self.attribute is None else f" for {self.attribute}"
+        if self.confidence is None:
+            return f"{text}{where}"
+        return f"{text}{where} with {self.confidence:.0%} confidence"
+
+    def with_confidence(self, level: float | None) -> Constraint:
+        """This constraint asking for ``level`` confidence, when it is a fairness gap
+        without a level of its own (performance bounds and explicit levels are kept)."""
+        if level is None or self.confidence is not None or self.metric in PERFORMANCE_METRICS:
+            return self
+        return Constraint(self.metric, self.op, self.bound, self.attribute, level)
 
     def holds(self, value: npt.ArrayLike) -> BoolArray:
         """Whether values meet the bound (NaN never does)."""
@@ -146,8 +171,13 @@ class Constraint:
         return out
 
     def value(self, point: Point, split: str = "validation") -> float:
-        """The value this constraint reads from ``point``."""
-        return read_metric(point, self.metric, self.attribute, split)
+        """The value this constraint reads from ``point``: the measured value, or with
+        ``confidence`` the upper end of its interval (NaN when the point has none, or
+        its interval is at another level)."""
+        if self.confidence is None:
+            return read_metric(point, self.metric, self.attribute, split)
+        _, hi, level = read_interval(point, self.metric, self.attribute, split)
+        return hi if math.isclose(level, self.confidence, abs_tol=1e-9) else math.nan
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
@@ -156,6 +186,7 @@ class Constraint:
             "op": self.op,
             "bound": float(self.bound),
             "attribute": self.attribute,
+            "confidence": self.confidence,
         }
 
     @classmethod
@@ -167,7 +198,13 @@ class Constraint:
         if unknown:
             raise ConstraintError(f"unknown constraint keys: {', '.join(sorted(unknown))}")
         try:
-            return cls(data["metric"], data["op"], data["bound"], data.get("attribute"))
+            return cls(
+                data["metric"],
+                data["op"],
+                data["bound"],
+                data.get("attribute"),
+                data.get("confidence"),
+            )
         except KeyError as err:
             raise ConstraintError(f"constraint is missing {err.args[0]!r}") from None
 
@@ -206,3 +243,27 @@ def _parse_bound(rhs: str, text: str) -> float:
     if number.group(2):
         value /= 100
     return float(value)
+
+
+def _check_confidence(value: object, metric: str) -> float:
+    """A confidence level in [0.5, 1) for a fairness notion; ``ConstraintError`` otherwise."""
+    if metric in PERFORMANCE_METRICS:
+        raise ConstraintError(
+            f"confidence applies to fairness gaps, which carry intervals; {metric} has none"
+        )
+    level = to_float(value) if not isinstance(value, bool) else math.nan
+    if not 0.5 <= level < 1.0:
+        hint = f"; did you mean {format_number(level / 100)}?" if 50 <= level < 100 else ""
+        raise ConstraintError(f"confidence must be in [0.5, 1), got {value!r}{hint}")
+    return level
+
+
+def _parse_confidence(text: str, whole: str) -> float:
+    """The level of ``95%``, ``95`` or ``0.95`` after ``@`` (in ``whole``)."""
+    number = _NUMBER_RE.match(text.strip())
+    if not number:
+        raise ConstraintError(f"bad confidence {text!r} in {whole!r}; expected e.g. @95% or @0.95")
+    value = float(Decimal(number.group(1)))
+    if number.group(2) or value >= 1.0:
+        value /= 100
+    return value

@@ -34,11 +34,15 @@ class NoFeasiblePointError(SelectionError):
 
     ``details`` holds, per constraint, its text, how many eligible points meet it
     and the best value any eligible point reached (with that point's round).
+    ``closest`` is the position (in round order) of the eligible point closest to
+    meeting them all, and ``closest_reason`` says so in words (None when unknown).
     """
 
     def __init__(self, message: str, details: Sequence[Mapping[str, Any]] = ()) -> None:
         super().__init__(message)
         self.details: list[dict[str, Any]] = [dict(d) for d in details]
+        self.closest: int | None = None
+        self.closest_reason: str | None = None
 
 
 class RoundNotFoundError(SelectionError, LookupError):

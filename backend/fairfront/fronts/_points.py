@@ -23,6 +23,7 @@ __all__ = [
     "mark_front",
     "metrics_block",
     "objective_matrix",
+    "read_interval",
     "read_metric",
     "to_float",
     "trivial_mask",
@@ -67,6 +68,31 @@ def read_metric(
         return to_float(entry["value"])
     vals = [to_float(v) for v in by_attr.values()]
     return max(vals) if vals and not any(math.isnan(v) for v in vals) else math.nan
+
+
+def read_interval(
+    point: Point, metric: str, attribute: str | None = None, split: str = "validation"
+) -> tuple[float, float, float]:
+    """``(lo, hi, level)`` of a notion's confidence interval on one point.
+
+    Reads the block's ``ci`` entry (the worst over attributes, or one attribute's);
+    NaNs when the point carries no interval or it is undefined (level NaN when no
+    ``ci`` at all).
+    """
+    nan = (math.nan, math.nan, math.nan)
+    entry = metrics_block(point, split).get(metric)
+    ci = entry.get("ci") if isinstance(entry, Mapping) else None
+    if not isinstance(ci, Mapping):
+        return nan
+    level = to_float(ci.get("level"))
+    if attribute is None:
+        pair = ci.get("value")
+    else:
+        by_attr = ci.get("by_attribute")
+        pair = by_attr.get(attribute) if isinstance(by_attr, Mapping) else None
+    if not isinstance(pair, Sequence) or isinstance(pair, str) or len(pair) != 2:
+        return math.nan, math.nan, level
+    return to_float(pair[0]), to_float(pair[1]), level
 
 
 def _name_list(names: Sequence[str] | str) -> list[str]:

@@ -12,11 +12,15 @@ from ._constraints import Constraint
 from ._metric_names import PERFORMANCE_METRICS, metric_phrase, require_metric
 from ._preference import WeightMethod, check_method, check_weights
 
-__all__ = ["RuleKind", "SelectionRule", "list_weights"]
+__all__ = ["DEFAULT_TOLERANCE", "RuleKind", "SelectionRule", "list_weights"]
 
-RuleKind = Literal["knee", "weights", "constraints", "round"]
+DEFAULT_TOLERANCE = 0.02
+"""How far above the lowest violation the default choice may go for balanced accuracy:
+about the test noise of a gap on Adult's smaller groups (+-0.02), so the points it
+weighs cannot be told apart on fairness. See ``bench/bench_default_choice.py``."""
+RuleKind = Literal["knee", "weights", "constraints", "round", "fairest"]
 _KINDS: tuple[str, ...] = get_args(RuleKind)
-_KEYS = {"kind", "weights", "constraints", "maximize", "round", "method"}
+_KEYS = {"kind", "weights", "constraints", "maximize", "round", "method", "tolerance"}
 
 
 def list_weights(weights: Sequence[float], names: Sequence[str] | None = None) -> str:
@@ -30,6 +34,9 @@ def list_weights(weights: Sequence[float], names: Sequence[str] | None = None) -
 class SelectionRule:
     """How to choose one point.
 
+    * ``fairest`` (the default, :meth:`default`): the best balanced accuracy among the
+      points whose violation (the largest of the notions' worst-attribute values) is
+      within ``tolerance`` of the lowest any point reaches;
     * ``knee``: the knee of the validation front (see :func:`knee`);
     * ``weights``: the front point best matching ``weights`` (one per objective of
       :func:`objective_matrix`; see :func:`select_by_weights` for ``method``);
@@ -44,11 +51,16 @@ class SelectionRule:
     maximize: str = "balanced_accuracy"
     round: int | None = None
     method: WeightMethod = "chebyshev"
+    tolerance: float = DEFAULT_TOLERANCE
 
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
             raise ValueError(f"rule kind must be one of {', '.join(_KINDS)}, got {self.kind!r}")
         check_method(self.method)
+        tolerance = float(self.tolerance) if not isinstance(self.tolerance, bool) else -1.0
+        if not 0.0 <= tolerance <= 1.0:
+            raise ValueError(f"tolerance must be in [0, 1], got {self.tolerance!r}")
+        object.__setattr__(self, "tolerance", tolerance)
         object.__setattr__(self, "maximize", require_metric(self.maximize, "maximize metric"))
         constraints = tuple(
             c if isinstance(c, Constraint) else Constraint.from_dict(c) for c in self.constraints
@@ -72,6 +84,11 @@ class SelectionRule:
         """A plain-language sentence for a model card."""
         if self.kind == "round":
             return f"the model from round {self.round}, chosen by hand"
+        if self.kind == "fairest":
+            return (
+                f"the point with the best {split} balanced accuracy among those whose "
+                f"violation is within {self.tolerance:g} of the lowest any point reaches"
+            )
         if self.kind == "knee":
             of = f" ({', '.join(objectives)})" if objectives else ""
             return (
@@ -110,7 +127,14 @@ class SelectionRule:
             "maximize": self.maximize,
             "round": self.round,
             "method": self.method,
+            "tolerance": self.tolerance,
         }
+
+    @classmethod
+    def default(cls) -> SelectionRule:
+        """The rule used when nothing else is asked for: ``fairest`` within
+        :data:`DEFAULT_TOLERANCE` (0.02) of the lowest violation."""
+        return cls(kind="fairest")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SelectionRule:
@@ -128,4 +152,5 @@ class SelectionRule:
             maximize=data.get("maximize", "balanced_accuracy"),
             round=data.get("round"),
             method=data.get("method", "chebyshev"),
+            tolerance=data.get("tolerance", DEFAULT_TOLERANCE),
         )

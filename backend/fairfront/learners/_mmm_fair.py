@@ -12,7 +12,6 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ..fronts import (
     Constraint,
     NoEligiblePointError,
-    NoFeasiblePointError,
     SelectionRule,
     select,
 )
@@ -35,11 +34,13 @@ class MMMFairClassifier(FairBoostingClassifier):
     the model predicts at ``selected_round_``, chosen by:
 
     - ``constraints`` (e.g. ``["eo<=0.05"]``): the best validation ``maximize`` metric
-      among rounds meeting them (falls back to the knee when none does, and says so);
+      among rounds meeting them (falls back to the round closest to meeting them when
+      none does, and says so);
     - else ``weights`` over [1 - accuracy, 1 - balanced accuracy, each notion's
       violation]: weighted
       Chebyshev distance to the ideal point of the front;
-    - else the knee of the front.
+    - else the default choice (``SelectionRule.default()``): the best validation
+      balanced accuracy among rounds within 0.02 of the lowest violation.
 
     Trivial rounds (one class for almost every row) and rounds with undefined figures
     are never chosen. The base learner is any scikit-learn tree (default depth 2).
@@ -146,18 +147,14 @@ class MMMFairClassifier(FairBoostingClassifier):
                     f"({', '.join(self._notion_list())})"
                 )
             return SelectionRule(kind="weights", weights=weights)
-        return SelectionRule(kind="knee")
+        return SelectionRule.default()
 
     def _choose_round(self, metrics: ManyModelsMetrics) -> tuple[int, str]:
         notions = self._notion_list()
         points = self.points_
         rule = self.selection_rule()
         try:
-            chosen = select(points, rule, notions)
-        except NoFeasiblePointError as error:
-            self.selection_rule_ = SelectionRule(kind="knee")
-            chosen = select(points, self.selection_rule_, notions)
-            return chosen.round, f"{error}; fell back to the knee of the front: {chosen.reason}"
+            chosen = select(points, rule, notions, fallback=True)
         except NoEligiblePointError as error:
             self.selection_rule_ = rule
             return metrics.n_models, f"{error}; kept every round"

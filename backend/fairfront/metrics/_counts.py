@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["confusion_by_group", "gaps", "group_rates", "ratios"]
+__all__ = ["confusion_by_group", "gaps", "group_rates", "rate_fractions", "ratios"]
 
 
 def confusion_by_group(
@@ -43,22 +43,32 @@ def confusion_by_group(
     return counts
 
 
-def group_rates(counts: np.ndarray) -> dict[str, np.ndarray]:
-    """Every per-group rate from counts ``(..., 2, 2)``; undefined rates are NaN."""
+def rate_fractions(counts: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Numerator and denominator of every per-group rate from counts ``(..., 2, 2)``.
+
+    Each rate is a share of some of a group's rows (e.g. tpr: found among its
+    positives), which is what the confidence intervals need.
+    """
     tn, fp = counts[..., 0, 0], counts[..., 0, 1]
     fn, tp = counts[..., 1, 0], counts[..., 1, 1]
     n = tn + fp + fn + tp
+    return {
+        "selection_rate": (tp + fp, n),
+        "tpr": (tp, tp + fn),
+        "fpr": (fp, fp + tn),
+        "tnr": (tn, tn + fp),
+        "accuracy": (tp + tn, n),
+        "ppv": (tp, tp + fp),
+        "base_rate": (tp + fn, n),
+    }
+
+
+def group_rates(counts: np.ndarray) -> dict[str, np.ndarray]:
+    """Every per-group rate from counts ``(..., 2, 2)``; undefined rates are NaN."""
+    fractions = rate_fractions(counts)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return {
-            "n": n,
-            "selection_rate": (tp + fp) / n,
-            "tpr": tp / (tp + fn),
-            "fpr": fp / (fp + tn),
-            "tnr": tn / (tn + fp),
-            "accuracy": (tp + tn) / n,
-            "ppv": tp / (tp + fp),
-            "base_rate": (tp + fn) / n,
-        }
+        rates = {name: k / n for name, (k, n) in fractions.items()}
+    return {"n": fractions["base_rate"][1], **rates}
 
 
 def gaps(rates: np.ndarray, included: np.ndarray | None = None) -> np.ndarray:

@@ -18,7 +18,16 @@ import numpy as np
 
 from ._counts import confusion_by_group, gaps, group_rates, ratios
 from ._groups import GroupIndex
-from ._notions import NOTIONS, get_notion
+from ._intervals import (
+    DEFAULT_LEVEL,
+    Interval,
+    check_level,
+    notion_interval,
+    rate_intervals,
+    too_wide_groups,
+    worst_interval,
+)
+from ._notions import NOTIONS, RATES, get_notion
 
 __all__ = [
     "AttributeFairness",
@@ -37,6 +46,23 @@ DEFAULT_TRIVIAL_TOLERANCE = 0.01
 def _clean(value: float) -> float | None:
     value = float(value)
     return None if math.isnan(value) else value
+
+
+def _clean_pair(lo: float, hi: float) -> list[float] | None:
+    """``[lo, hi]`` for JSON, or None when the interval is undefined."""
+    a, b = _clean(lo), _clean(hi)
+    return None if a is None or b is None else [a, b]
+
+
+def _ci_entry(
+    level: float, worst: Interval, by_attribute: dict[str, Interval], i: int
+) -> dict[str, Any]:
+    """The ``ci`` entry of one notion in a metrics block, for model ``i``."""
+    return {
+        "level": level,
+        "value": _clean_pair(worst.lo[i], worst.hi[i]),
+        "by_attribute": {a: _clean_pair(c.lo[i], c.hi[i]) for a, c in by_attribute.items()},
+    }
 
 
 def _notion_gaps(
@@ -88,9 +114,21 @@ class AttributeFairness:
     groups: dict[str, dict[str, Any]]
     differences: dict[str, float]
     ratios: dict[str, float]
+    intervals: dict[str, tuple[float, float]] | None = None
+    """Each notion's gap interval (NaN ends when undefined); None when not computed."""
+
+    def interval(self, notion: str) -> list[float] | None:
+        """``[lo, hi]`` of a notion's gap, or None (undefined or not computed)."""
+        if self.intervals is None:
+            return None
+        return _clean_pair(*self.intervals[notion])
+
+    def too_small(self, notion: str) -> list[str]:
+        """Groups too small to judge ``notion`` (see :func:`too_wide_groups`)."""
+        return too_wide_groups(self.groups, notion)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "groups": {
                 g: {k: (_clean(v) if isinstance(v, float) else v) for k, v in stats.items()}
                 for g, stats in self.groups.items()
@@ -98,6 +136,9 @@ class AttributeFairness:
             "differences": {k: _clean(v) for k, v in self.differences.items()},
             "ratios": {k: _clean(v) for k, v in self.ratios.items()},
         }
+        if self.intervals is not None:
+            out["intervals"] = {k: self.interval(k) for k in self.intervals}
+        return out
 
 
 @dataclass
@@ -113,6 +154,8 @@ class FairnessReport:
     min_group_size: int
     aggregation: Aggregation = "max"
     small_groups: list[str] = field(default_factory=list)
+    ci_level: float | None = None
+    """Level of the intervals (None: not computed)."""
 
     def violation(self, notion: str, attribute: str | None = None) -> float:
         """A notion's gap for one attribute, or aggregated over all (``aggregation``)."""
@@ -122,6 +165,33 @@ class FairnessReport:
             return self.attributes[attribute].differences[notion]
         values = [a.differences[notion] for a in self.attributes.values()]
         return _aggregate(np.array(values), self.aggregation)
+
+    def interval(self, notion: str, attribute: str | None = None) -> list[float] | None:
+        """``[lo, hi]`` of a notion's gap (one attribute, or the worst), or None."""
+        if self.ci_level is None:
+            return None
+        if attribute is not None:
+            fairness = (
+                self.intersectional
+                if attribute == "intersectional" and self.intersectional is not None
+                else self.attributes[attribute]
+            )
+            return fairness.interval(notion)
+        worst = worst_interval(
+            [
+                Interval(np.array([f.intervals[notion][0]]), np.array([f.intervals[notion][1]]))
+                for f in self.attributes.values()
+                if f.intervals is not None
+            ],
+            self.aggregation,
+        )
+        return _clean_pair(worst.lo[0], worst.hi[0])
+
+    def group_sizes(self) -> dict[str, dict[str, int]]:
+        """Rows per group, per attribute."""
+        return {
+            a: {g: int(s["n"]) for g, s in f.groups.items()} for a, f in self.attributes.items()
+        }
 
     def block(self) -> dict[str, Any]:
         """The compact ``front.json`` block: performance and each notion's violations."""
@@ -136,6 +206,14 @@ class FairnessReport:
                     a: _clean(f.differences[notion]) for a, f in self.attributes.items()
                 },
             }
+            if self.ci_level is not None:
+                out[notion]["ci"] = {
+                    "level": self.ci_level,
+                    "value": self.interval(notion),
+                    "by_attribute": {a: f.interval(notion) for a, f in self.attributes.items()},
+                }
+        if self.ci_level is not None:
+            out["group_sizes"] = self.group_sizes()
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -145,6 +223,7 @@ class FairnessReport:
             "notion_labels": {n: NOTIONS[n].label for n in self.notions},
             "aggregation": self.aggregation,
             "min_group_size": self.min_group_size,
+            "ci_level": self.ci_level,
             "overall": {k: _clean(v) for k, v in self.overall.items()},
             "trivial": self.trivial,
             "small_groups": list(self.small_groups),
@@ -173,8 +252,10 @@ def _attribute_fairness(
     notions: Iterable[str],
     min_group_size: int,
     exclude_small: bool,
+    ci_level: float | None = None,
 ) -> AttributeFairness:
     rates = group_rates(counts[0])
+    rated = rate_intervals(counts[0], ci_level, RATES) if ci_level is not None else None
     small = sizes < min_group_size
     included = ~small if exclude_small else None
     groups = {}
@@ -185,13 +266,23 @@ def _attribute_fairness(
             stats["excluded"] = bool(small[g])
         for rate in ("selection_rate", "tpr", "fpr", "tnr", "accuracy", "ppv", "base_rate"):
             stats[rate] = float(rates[rate][g])
+        if rated is not None:
+            stats["intervals"] = {
+                rate: _clean_pair(ci.lo[g], ci.hi[g]) for rate, (_, ci) in rated.items()
+            }
         groups[label] = stats
     differences, ratio_values = {}, {}
     for notion in notions:
         diff, ratio = _notion_gaps(rates, notion, included)
         differences[notion] = float(diff)
         ratio_values[notion] = float(ratio)
-    return AttributeFairness(name, groups, differences, ratio_values)
+    intervals = None
+    if ci_level is not None:
+        intervals = {}
+        for notion in notions:
+            ci = notion_interval(counts[0], notion, ci_level, included)
+            intervals[notion] = (float(ci.lo), float(ci.hi))
+    return AttributeFairness(name, groups, differences, ratio_values, intervals)
 
 
 def _prepare(
@@ -226,6 +317,7 @@ def evaluate(
     sample_weight: np.ndarray | None = None,
     pos_label: Any = 1,
     trivial_tolerance: float = DEFAULT_TRIVIAL_TOLERANCE,
+    ci_level: float | None = DEFAULT_LEVEL,
 ) -> FairnessReport:
     """Audit one model's predictions.
 
@@ -233,9 +325,15 @@ def evaluate(
     ``sensitive_features`` a DataFrame (one column per protected attribute), a Series,
     an array, a mapping of columns, or a :class:`GroupIndex`. Per-attribute gaps use
     every group (small ones are flagged); intersectional gaps leave out cells smaller
-    than ``min_group_size`` and flag them.
+    than ``min_group_size`` and flag them. Every rate and gap gets a ``ci_level``
+    confidence interval (see :mod:`fairfront.metrics._intervals`; None: none, and
+    none with ``sample_weight``).
     """
     notions = tuple(notions) if notions is not None else tuple(NOTIONS)
+    if sample_weight is not None:
+        ci_level = None
+    if ci_level is not None:
+        ci_level = check_level(ci_level)
     for notion in notions:
         get_notion(notion)
     pred = np.asarray(y_pred)
@@ -250,7 +348,7 @@ def evaluate(
         first_counts = counts if first_counts is None else first_counts
         sizes = np.bincount(codes, minlength=len(labels))
         fairness = _attribute_fairness(
-            name, counts, sizes, labels, notions, min_group_size, exclude_small=False
+            name, counts, sizes, labels, notions, min_group_size, False, ci_level
         )
         attributes[name] = fairness
         small_groups += [f"{name}={g}" for g, s in fairness.groups.items() if s["small"]]
@@ -261,7 +359,7 @@ def evaluate(
         counts = confusion_by_group(y, yhat, codes, len(labels), sample_weight)
         sizes = np.bincount(codes, minlength=len(labels))
         cells = _attribute_fairness(
-            "intersectional", counts, sizes, labels, notions, min_group_size, exclude_small=True
+            "intersectional", counts, sizes, labels, notions, min_group_size, True, ci_level
         )
         small_groups += [g for g, s in cells.groups.items() if s["small"]]
 
@@ -277,6 +375,7 @@ def evaluate(
         min_group_size=min_group_size,
         aggregation=aggregation,
         small_groups=small_groups,
+        ci_level=ci_level,
     )
 
 
@@ -293,6 +392,12 @@ class ManyModelsMetrics:
     trivial: np.ndarray
     violations: dict[str, dict[str, np.ndarray]]
     aggregation: Aggregation = "max"
+    ci_level: float | None = None
+    """Level of ``intervals`` (None: not computed)."""
+    intervals: dict[str, dict[str, Interval]] = field(default_factory=dict)
+    """``intervals[notion][attribute]``: the gap's interval, ends of shape (m,)."""
+    group_sizes: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Rows per group, per attribute (the same for every model)."""
 
     @property
     def n_models(self) -> int:
@@ -302,6 +407,12 @@ class ManyModelsMetrics:
         """The notion's violation aggregated over attributes, for every model."""
         stacked = np.stack([self.violations[notion][a] for a in self.attributes])
         return np.asarray(_aggregate(stacked, self.aggregation))
+
+    def worst_interval(self, notion: str) -> Interval:
+        """Interval of the notion's aggregated violation, for every model."""
+        return worst_interval(
+            [self.intervals[notion][a] for a in self.attributes], self.aggregation
+        )
 
     def block(self, i: int) -> dict[str, Any]:
         """Model i's ``front.json`` block (same shape as ``FairnessReport.block``)."""
@@ -314,6 +425,12 @@ class ManyModelsMetrics:
                 "value": _clean(self.worst(notion)[i]),
                 "by_attribute": {a: _clean(self.violations[notion][a][i]) for a in self.attributes},
             }
+            if self.ci_level is not None:
+                out[notion]["ci"] = _ci_entry(
+                    self.ci_level, self.worst_interval(notion), self.intervals[notion], i
+                )
+        if self.ci_level is not None:
+            out["group_sizes"] = {a: dict(s) for a, s in self.group_sizes.items()}
         return out
 
 
@@ -326,9 +443,15 @@ def evaluate_many(
     aggregation: Aggregation = "max",
     pos_label: Any = 1,
     trivial_tolerance: float = DEFAULT_TRIVIAL_TOLERANCE,
+    ci_level: float | None = DEFAULT_LEVEL,
 ) -> ManyModelsMetrics:
-    """Per-attribute figures for the m columns of ``y_pred`` (n x m), all at once."""
+    """Per-attribute figures for the m columns of ``y_pred`` (n x m), all at once.
+
+    With ``ci_level`` (default 0.95; None: none) every gap gets a confidence interval
+    from the same counts, and the blocks carry ``ci`` and ``group_sizes``.
+    """
     notions = tuple(notions) if notions is not None else tuple(NOTIONS)
+    level = None if ci_level is None else check_level(ci_level)
     pred = np.asarray(y_pred)
     if pred.ndim != 2:
         raise ValueError(f"y_pred must be n x m, got shape {pred.shape}")
@@ -336,12 +459,19 @@ def evaluate_many(
     yhat = pred == pos_label if pred.dtype != bool else pred
 
     violations: dict[str, dict[str, np.ndarray]] = {n: {} for n in notions}
+    intervals: dict[str, dict[str, Interval]] = {n: {} for n in notions}
+    sizes: dict[str, dict[str, int]] = {}
     counts = None
     for name, codes, labels in zip(groups.attributes, groups.codes, groups.labels, strict=True):
         counts = confusion_by_group(y, yhat, codes, len(labels))
         rates = group_rates(counts)
         for notion in notions:
             violations[notion][name] = _notion_gaps(rates, notion, None)[0]
+            if level is not None:
+                intervals[notion][name] = notion_interval(counts, notion, level)
+        if level is not None:
+            n_rows = np.bincount(codes, minlength=len(labels))
+            sizes[name] = {g: int(k) for g, k in zip(labels, n_rows, strict=True)}
     assert counts is not None  # noqa: S101 - GroupIndex always has an attribute
     overall = overall_rates(counts)
     return ManyModelsMetrics(
@@ -351,4 +481,7 @@ def evaluate_many(
         trivial=_trivial(overall["selection_rate"], trivial_tolerance),
         violations=violations,
         aggregation=aggregation,
+        ci_level=level,
+        intervals=intervals if level is not None else {},
+        group_sizes=sizes,
     )

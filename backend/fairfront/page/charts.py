@@ -16,11 +16,13 @@ from plotly.subplots import make_subplots
 
 __all__ = [
     "PERFORMANCE",
+    "add_intervals",
     "clicked_round",
     "front_3d_figure",
     "front_figure",
     "group_figure",
     "group_rows",
+    "metric_interval",
     "metric_label",
     "metric_lines",
     "metric_value",
@@ -49,6 +51,8 @@ FRONT_COLOR = "#1f5fbf"
 FADED_COLOR = "#a9b4c2"
 SELECTED_COLOR = "#d62728"
 BASELINE_COLOR = "#222222"
+UNCERTAIN_COLOR = "#d9d9d9"
+"""Points whose violation's interval is wider than the violation itself."""
 
 
 # ----------------------------------------------------------------- reading values
@@ -183,6 +187,23 @@ def metric_value(block: Mapping[str, Any] | None, metric: str) -> float | None:
     return _number(entry.get("value"))
 
 
+def metric_interval(block: Mapping[str, Any] | None, metric: str) -> tuple[float, float] | None:
+    """The stored confidence interval ``(lo, hi)`` of a violation (``eo`` or ``eo:sex``)
+    in one split's block; ``None`` for performance, or when the block has none."""
+    if not isinstance(block, Mapping) or metric in PERFORMANCE:
+        return None
+    notion, _, attribute = metric.partition(":")
+    entry = block.get(notion)
+    ci = entry.get("ci") if isinstance(entry, Mapping) else None
+    if not isinstance(ci, Mapping):
+        return None
+    pair = (ci.get("by_attribute") or {}).get(attribute) if attribute else ci.get("value")
+    if not isinstance(pair, list | tuple) or len(pair) != 2:
+        return None
+    lo, hi = _number(pair[0]), _number(pair[1])
+    return None if lo is None or hi is None else (lo, hi)
+
+
 def _fmt(value: Any) -> str:
     number = _number(value)
     return "-" if number is None else f"{number:.3f}"
@@ -280,10 +301,12 @@ def front_figure(
     split: str = "validation",
     selected: int | None = None,
     height: int = 460,
+    error_bars: bool = False,
 ) -> go.Figure:
     """Performance ``y`` against violation ``x``: the front bold and joined, dominated
     points faded, trivial models crossed, the selected point ringed, the baseline a
-    diamond."""
+    diamond; points whose violation's interval is wider than the violation greyed out,
+    and with ``error_bars`` each interval drawn (see :func:`add_intervals`)."""
     notions = notions_of(front)
     points = [p for p in front.get("points") or [] if isinstance(p, Mapping)]
     on_front: list[tuple[float, float, dict[str, Any]]] = []
@@ -398,6 +421,51 @@ def front_figure(
         hovermode="closest",
         uirevision=f"{x}|{y}|{split}",
     )
+    add_intervals(figure, front, x=x, split=split, error_bars=error_bars)
+    return figure
+
+
+def add_intervals(
+    figure: go.Figure, front: Mapping[str, Any], *, x: str, split: str, error_bars: bool
+) -> go.Figure:
+    """Grey out the points whose violation ``x`` has a stored interval wider than the
+    violation itself (it cannot be told from noise), and with ``error_bars`` draw each
+    point's interval as a horizontal error bar. Reads the points' ``ci`` entries;
+    figures without them are left as they are."""
+    by_round = {
+        p.get("round"): metric_interval(p.get(split), x)
+        for p in front.get("points") or []
+        if isinstance(p, Mapping)
+    }
+    for trace in figure.data:
+        if trace.name not in ("on the front", "dominated") and not str(trace.name).startswith(
+            "selected"
+        ):
+            continue
+        rounds = [c[0] for c in trace.customdata or ()]
+        cis = [by_round.get(r) for r in rounds]
+        if not any(cis):
+            continue
+        values = list(trace.x)
+        if error_bars:
+            trace.error_x = {
+                "type": "data",
+                "symmetric": False,
+                "array": [0.0 if c is None else c[1] - v for c, v in zip(cis, values, strict=True)],
+                "arrayminus": [
+                    0.0 if c is None else v - c[0] for c, v in zip(cis, values, strict=True)
+                ],
+                "thickness": 1,
+                "width": 0,
+                "color": FADED_COLOR,
+            }
+        if trace.name.startswith("selected"):
+            continue
+        base = trace.marker.color
+        trace.marker.color = [
+            UNCERTAIN_COLOR if c is not None and c[1] - c[0] > v else base
+            for c, v in zip(cis, values, strict=True)
+        ]
     return figure
 
 

@@ -112,7 +112,7 @@ def setup_sidebar() -> None:
             "**Constraints:** "
             + (
                 ", ".join(str(c).replace("<=", " ≤ ").replace(">=", " ≥ ") for c in constraints)
-                or "none (the knee of the front is chosen)"
+                or "none (the best balanced accuracy within 0.02 of the fairest point is chosen)"
             ),
             f"**Rounds:** {setup.get('rounds', 300)}",
         ]
@@ -312,7 +312,10 @@ def _draw_front(where: str, three_d: bool) -> None:
     if front.get("tasks"):
         front = _task_choice(where, front)
     x, y, split = _axes(where, front)
-    figure = charts.front_figure(front, x=x, y=y, split=split, selected=state.selected_round())
+    bars = _interval_toggle(where)
+    figure = charts.front_figure(
+        front, x=x, y=y, split=split, selected=state.selected_round(), error_bars=bars
+    )
     key = f"{where}-front"
     if status == "done":
         event = st.plotly_chart(
@@ -449,6 +452,51 @@ def _metric_row(point: dict[str, Any], facts: dict[str, Any], notions: list[str]
     )
 
 
+def _interval_toggle(where: str) -> bool:
+    """A switch for the violation's confidence intervals on the chart."""
+    return bool(
+        st.toggle(
+            "Show confidence intervals",
+            key=f"{where}-ci",
+            help="Horizontal bars: each violation's 95% interval. Grey points: the interval "
+            "is wider than the violation itself, so it cannot be told apart from noise.",
+        )
+    )
+
+
+def _interval_caption(point: dict[str, Any], facts: dict[str, Any], notions: list[str]) -> None:
+    """Each violation of the chosen point with its interval; groups too small to judge."""
+    split = "test" if point.get("test") else "validation"
+    block = point.get(split) or {}
+    parts = []
+    for notion in notions:
+        value = charts.metric_value(block, notion)
+        ci = charts.metric_interval(block, notion)
+        if value is None or ci is None:
+            continue
+        per = [
+            f"{a} {v:.3f} [{c[0]:.3f}, {c[1]:.3f}]"
+            for a in ((block.get(notion) or {}).get("by_attribute") or {})
+            if (v := charts.metric_value(block, f"{notion}:{a}")) is not None
+            and (c := charts.metric_interval(block, f"{notion}:{a}")) is not None
+        ]
+        parts.append(
+            f"{notion} {value:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]"
+            + (f" ({'; '.join(per)})" if per else "")
+        )
+    if not parts:
+        return
+    level = ((block.get(notions[0]) or {}).get("ci") or {}).get("level") or 0.95
+    text = f"{level:.0%} confidence intervals ({split} split): " + ", ".join(parts) + "."
+    small = [
+        f"{g.get('group')} in {g.get('attribute')} ({g.get('n')} rows)"
+        for g in facts.get("small_groups") or []
+    ]
+    if small:
+        text += " Too small to judge: " + ", ".join(small) + "."
+    st.caption(text)
+
+
 def point_panel(where: str) -> None:
     """The chosen point: its numbers, downloads, explanation and group rates."""
     run_id = state.run_id()
@@ -467,6 +515,7 @@ def point_panel(where: str) -> None:
     explanation = _explanation(run_id, round_)
     facts: dict[str, Any] = (explanation or {}).get("facts") or {}
     _metric_row(point, facts, charts.notions_of(front))
+    _interval_caption(point, facts, charts.notions_of(front))
     if point.get("tasks"):
         st.markdown("**Each task** (gains: this model minus its task's single-task model)")
         st.dataframe(charts.task_rows(front, point), hide_index=True, width="stretch")

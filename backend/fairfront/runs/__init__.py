@@ -27,7 +27,15 @@ from ._directory import (
     read_run,
     run_kind,
 )
-from ._family import Family, OnPoint, PointEvent, TrainedRun, family_for, register_family
+from ._family import (
+    Family,
+    OnPoint,
+    PointEvent,
+    TrainedRun,
+    family_for,
+    import_families,
+    register_family,
+)
 from ._pipeline import check, export_point, load_model, train, write_run
 from ._spec import MAX_EPOCHS, MAX_ROUNDS, MAX_SETTINGS, RunSpec, SpecError, setting_label
 
@@ -48,6 +56,7 @@ __all__ = [
     "export_point",
     "family_for",
     "file_sha256",
+    "import_families",
     "load_model",
     "read_front",
     "read_run",

@@ -34,7 +34,14 @@ _FIXED = {"n_estimators", "random_state", "estimator", "notion", "notions", "con
 
 def load_data(spec: RunSpec) -> Dataset:
     """The run's dataset (the same rows and split every time for a spec)."""
-    return load_dataset(spec.data, target=spec.target, positive=spec.positive, **data_options(spec))
+    return load_dataset(
+        spec.data,
+        target=spec.target,
+        positive=spec.positive,
+        keep=spec.keep,
+        target_rule=spec.target_rule,
+        **data_options(spec),
+    )
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from ._spec import RunSpec
 
 __all__ = [
     "Family",
+    "import_families",
     "OnPoint",
     "PointEvent",
     "TrainedRun",
@@ -153,3 +154,18 @@ def family_for(kind: str) -> Family:
         _FAMILIES[kind] = family
     assert not isinstance(family, str)  # noqa: S101 - resolved above
     return family
+
+
+def import_families() -> list[str]:
+    """Import every learner family the vocabulary names (torch too, when installed), so
+    that the first run of each pays no import; returns the families available."""
+    from ..vocabulary import LEARNERS
+
+    available: list[str] = []
+    for kind in sorted({term.family for term in LEARNERS.values()}):
+        try:
+            family_for(kind)
+        except ValueError:  # an optional extra that is not installed
+            continue
+        available.append(kind)
+    return available

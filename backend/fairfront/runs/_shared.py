@@ -89,6 +89,12 @@ def describe_dataset(data: Any, **target: Any) -> dict[str, Any]:
         "protected": [p.describe() for p in data.protected],
         "rows": {"train": len(data.X), "test": 0 if data.X_test is None else len(data.X_test)},
         "warnings": data.warnings,
+        # single-task datasets only: how the label was made, and the flagged columns
+        **(
+            {"target_rule": data.target_rule, "excluded": data.excluded, "kept": data.kept}
+            if hasattr(data, "target_rule")
+            else {}
+        ),
     }
 
 

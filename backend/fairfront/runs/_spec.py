@@ -39,6 +39,10 @@ class RunSpec:
     positive: str | None = None
     protected: list[str] | None = None
     drop: list[str] = field(default_factory=list)
+    keep: list[str] = field(default_factory=list)
+    """Flagged columns (identifier, leakage) used as features after all."""
+    target_rule: str | None = None
+    """Binarises a numeric or multi-class target: ``"G3 >= 10"``, ``"score > median"``."""
     learner: str = "mmm_fair"
     notions: list[str] = field(default_factory=lambda: ["eo"])
     rounds: int = 300

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from ... import __version__
+from ...runs import import_families
 from ..services.chat import ChatService
 from ..services.datasets import DatasetsService
 from ..services.explanations import ExplanationsService
@@ -41,6 +43,9 @@ def build_services(settings: Settings, executor: Any = None) -> Services:
     db = Database(settings.sqlalchemy_url)
     db.create_all()
     executor = executor or make_executor(settings.max_jobs, settings.dask_scheduler)
+    # The service checks a multi-task spec with its learner's class: import the families
+    # now, beside start-up, so that the first such request does not wait for torch.
+    threading.Thread(target=import_families, name="import-families", daemon=True).start()
     runs = RunsService(db, settings, executor)
     recovered = runs.recover()
     if recovered:

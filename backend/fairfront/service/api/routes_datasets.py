@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, UploadFile
+from typing import Annotated
+
+from fastapi import APIRouter, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from .deps import DatasetsDep
@@ -19,11 +21,22 @@ def list_datasets(datasets: DatasetsDep) -> dict:
 @router.get(
     "/{dataset_id}",
     response_model=DatasetPublic,
-    responses={404: {"model": ErrorBody, "description": "no such dataset"}},
+    responses={
+        404: {"model": ErrorBody, "description": "no such dataset"},
+        422: {"model": ErrorBody, "description": "an unknown target or a malformed rule"},
+    },
 )
-def get_dataset(dataset_id: str, datasets: DatasetsDep) -> dict:
-    """Columns, types, missing shares, suggested target and protected attributes."""
-    return datasets.get(dataset_id)
+def get_dataset(
+    dataset_id: str,
+    datasets: DatasetsDep,
+    target: Annotated[str | None, Query(max_length=200)] = None,
+    target_rule: Annotated[str | None, Query(max_length=200)] = None,
+) -> dict:
+    """The profile: columns (kind, missing share, distinct values, flags), the detected
+    CSV format, ranked target and protected suggestions with group sizes per split, and
+    the columns left out by default. ``target`` or ``target_rule`` profile an upload for
+    that target (leakage flags and group sizes depend on it)."""
+    return datasets.get(dataset_id, target=target, target_rule=target_rule)
 
 
 @router.post(

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from ...fronts import Constraint, Point, SelectionRule
 from ...runs import RunSpec
@@ -29,6 +29,7 @@ CONFLICT: Responses = {409: {"model": ErrorBody, "description": "the run's state
 FINAL_EVENTS = ("done", "error", "cancelled")
 EVENT_ID = re.compile(r"[0-9]{1,18}")
 POLL_SECONDS = 0.1
+CHECKED = {"target", "positive", "protected", "target_rule", "drop", "keep", "test_size"}
 
 
 @router.post("", status_code=202, response_model=RunPublic, responses={**INVALID, **NOT_FOUND})
@@ -39,6 +40,8 @@ def create_run(body: RunCreate, runs: RunsDep, datasets: DatasetsDep) -> dict:
     that is not binary or is protected, one task, a parameter the learner lacks) is a 422
     before any job starts."""
     data = datasets.path_for(body.dataset)
+    if not body.tasks:  # a single-task request, checked against the dataset's profile
+        datasets.check_run(body.dataset, **body.model_dump(include=CHECKED), seed=body.seed)
     for text in body.constraints:
         try:
             Constraint.parse(text)
@@ -51,6 +54,8 @@ def create_run(body: RunCreate, runs: RunsDep, datasets: DatasetsDep) -> dict:
         positive=body.positive,
         protected=body.protected,
         drop=list(body.drop),
+        keep=list(body.keep),
+        target_rule=body.target_rule,
         learner=body.learner,
         notions=list(body.notions),
         rounds=body.rounds,
@@ -131,9 +136,11 @@ async def follow_run(
 
 
 @router.get("/{run_id}/front", response_model=FrontPublic, responses={**NOT_FOUND, **CONFLICT})
-def get_front(run_id: str, runs: RunsDep) -> FrontPublic:
-    """The run's points in the ``front.json`` shape (live points while it trains)."""
-    return runs.front(run_id)
+def get_front(run_id: str, runs: RunsDep) -> Response:
+    """The run's status and points in the ``front.json`` shape (live points while it
+    trains, read from the stored events). The body is the :class:`FrontPublic` schema;
+    it is sent as the service stores it, without validating every point again."""
+    return JSONResponse(runs.front_document(run_id))
 
 
 @router.post(
@@ -152,13 +159,15 @@ def select_point(run_id: str, body: SelectRequest, runs: RunsDep) -> dict:
         elif body.constraints or body.kind == "constraints":
             rule = SelectionRule(
                 kind="constraints",
-                constraints=tuple(Constraint.parse(c) for c in body.constraints),
+                constraints=tuple(
+                    Constraint.parse(c).with_confidence(body.confidence) for c in body.constraints
+                ),
                 maximize=body.maximize,
             )
         elif body.weights is not None or body.kind == "weights":
             rule = SelectionRule(kind="weights", weights=tuple(body.weights or ()))
         else:
-            rule = SelectionRule(kind="knee")
+            rule = SelectionRule(kind="knee") if body.kind == "knee" else SelectionRule.default()
     except ValueError as error:
         raise InvalidRequestError(str(error), field="rule") from error
     return runs.select(run_id, rule)

@@ -81,6 +81,16 @@ class RunCreate(BaseModel):
         description="attributes with groups: 'sex', 'race:White', 'age:25,60', 'race:all'",
     )
     drop: list[str] = Field(default_factory=list, max_length=500)
+    keep: list[str] = Field(
+        default_factory=list,
+        max_length=500,
+        description="flagged columns (identifier, leakage) to use as features after all",
+    )
+    target_rule: str | None = Field(
+        default=None,
+        max_length=200,
+        description="binarise the target: 'G3 >= 10', 'score > median', 'class == A'",
+    )
     learner: Learner = "mmm_fair"
     notions: list[Notion] = Field(default=["eo"], min_length=1, max_length=7)
     constraints: list[str] = Field(default_factory=list, max_length=10)
@@ -132,6 +142,8 @@ class SelectRequest(BaseModel):
     constraints: list[str] = Field(default_factory=list, max_length=10)
     weights: list[float] | None = Field(default=None, max_length=9)
     maximize: str = Field(default="balanced_accuracy", max_length=40)
+    confidence: float | None = Field(default=None, ge=0.5, lt=1.0)
+    """Fairness constraints must hold with this confidence (eo<=0.05@95% for each)."""
 
 
 class SelectResponse(BaseModel):

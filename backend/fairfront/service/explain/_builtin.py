@@ -40,12 +40,26 @@ def outcome_words(facts: FactSheet) -> tuple[str, str, str]:
     known = _OUTCOMES.get((facts.dataset, facts.target, facts.positive))
     if known is not None:
         return known
+    if facts.target_rule:  # the positive class reads "G3 >= 10"
+        return (
+            f"whether {facts.positive}",
+            f"rows where {facts.positive} really holds",
+            "rows where it does not",
+        )
     return (
         f"whether {facts.target} is {facts.positive}",
         f"rows whose {facts.target} really is {facts.positive}",
         f"rows whose {facts.target} is not {facts.positive}",
     )
 
+
+_RATE_WORDS = {
+    "tpr": "recognised",
+    "fpr": "wrongly flagged",
+    "selection_rate": "predicted positive",
+    "accuracy": "right",
+}
+"""How a group's rate reads in a sentence (as in the by-group lines)."""
 
 _SAME = 0.0005
 """Changes smaller than this read as "about the same" (they round to 0.000)."""
@@ -163,15 +177,32 @@ def _fairness(facts: FactSheet) -> str:
         entry = report.notions.get(notion.name)
         if entry is None or entry.value is None:
             continue
-        per = ", ".join(f"{a} {_dec(v)}" for a, v in entry.by_attribute.items() if v is not None)
+        per = ", ".join(
+            f"{a} {_dec(v)}{_interval(entry.ci_by_attribute.get(a))}"
+            for a, v in entry.by_attribute.items()
+            if v is not None
+        )
         label = f"{notion.label[:1].upper()}{notion.label[1:]}"
         sentences.append(
-            f"{label}, {notion.name} ({notion.description}), is {_dec(entry.value)} on the "
-            "worst attribute" + (f" ({per})." if per else ".")
+            f"{label}, {notion.name} ({notion.description}), is {_dec(entry.value)}"
+            f"{_interval(entry.ci)} on the worst attribute" + (f" ({per})." if per else ".")
         )
     if not sentences:
         return ""
-    return "Fairness gaps (0 means the groups are treated alike): " + " ".join(sentences)
+    levels = [e.level for e in report.notions.values() if e.level is not None]
+    how = (
+        f" In brackets: the {_pct(levels[0])} confidence interval, the range the gap on new "
+        "data from the same population is likely to fall in; a wide one means too few rows "
+        "to pin the gap down."
+        if levels
+        else ""
+    )
+    return "Fairness gaps (0 means the groups are treated alike): " + " ".join(sentences) + how
+
+
+def _interval(ci: list[float] | None) -> str:
+    """`` [0.012 to 0.162]`` or nothing."""
+    return "" if ci is None else f" [{_dec(ci[0])} to {_dec(ci[1])}]"
 
 
 def _constraints(facts: FactSheet) -> str:
@@ -244,11 +275,18 @@ def _caveats(facts: FactSheet) -> str:
             "There is no test split: the figures above are from the validation split that "
             "was used to choose the point, so they are likely a little optimistic."
         )
-    small = [f"{s.group} in {s.attribute} ({s.n} rows)" for s in facts.small_groups]
+    small = [
+        f"{s.group} in {s.attribute} ({s.n} rows"
+        + "".join(f"; {_RATE_WORDS.get(r, r)}{_interval(ci)}" for r, ci in s.wide_rates.items())
+        + ")"
+        for s in facts.small_groups
+    ]
     if small:
         text += (
-            f" Groups with fewer than {facts.min_group_size} rows give noisy rates, where a "
-            f"few people more or less move the figures a lot: {', '.join(small[:10])}."
+            " Some groups are too small to judge: fewer than "
+            f"{facts.min_group_size} rows, or a rate whose confidence interval spans more than "
+            f"{_points(facts.too_wide)}, so a few people more or less move the figures a lot: "
+            f"{', '.join(small[:10])}."
         )
     else:
         text += " Rates for small groups are noisier than for large ones."

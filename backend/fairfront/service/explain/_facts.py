@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from fairfront.fronts import Constraint, read_metric
-from fairfront.metrics import NOTIONS, FairnessReport
+from fairfront.metrics import NOTIONS, TOO_WIDE, FairnessReport, get_notion
 
 __all__ = [
     "GROUP_RATES",
@@ -74,6 +74,18 @@ def _num(x: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _pair(x: Any) -> list[float] | None:
+    """``[lo, hi]`` of finite floats, or None."""
+    if not isinstance(x, Sequence) or isinstance(x, str) or len(x) != 2:
+        return None
+    lo, hi = _num(x[0]), _num(x[1])
+    return None if lo is None or hi is None else [lo, hi]
+
+
+def _mapping(x: Any) -> Mapping[str, Any]:
+    return x if isinstance(x, Mapping) else {}
+
+
 def _diff(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else a - b
 
@@ -86,6 +98,10 @@ class NotionValue(BaseModel):
 
     value: Number = None
     by_attribute: dict[str, Number] = Field(default_factory=dict)
+    level: Number = None
+    """Confidence level of ``ci`` (e.g. 0.95); None when the block has no intervals."""
+    ci: list[float] | None = None
+    ci_by_attribute: dict[str, list[float] | None] = Field(default_factory=dict)
 
 
 class SplitFacts(BaseModel):
@@ -94,6 +110,7 @@ class SplitFacts(BaseModel):
     accuracy: Number = None
     balanced_accuracy: Number = None
     notions: dict[str, NotionValue] = Field(default_factory=dict)
+    group_sizes: dict[str, dict[str, int]] = Field(default_factory=dict)
 
     @classmethod
     def from_block(cls, block: Mapping[str, Any] | None) -> SplitFacts | None:
@@ -104,17 +121,28 @@ class SplitFacts(BaseModel):
             entry = block.get(name)
             if isinstance(entry, Mapping):
                 by_attr = entry.get("by_attribute")
+                ci = _mapping(entry.get("ci"))
+                ci_by = _mapping(ci.get("by_attribute"))
                 notions[name] = NotionValue(
                     value=_num(entry.get("value")),
                     by_attribute={
                         str(a): _num(v)
                         for a, v in (by_attr.items() if isinstance(by_attr, Mapping) else ())
                     },
+                    level=_num(ci.get("level")),
+                    ci=_pair(ci.get("value")),
+                    ci_by_attribute={str(a): _pair(v) for a, v in ci_by.items()},
                 )
+        sizes = block.get("group_sizes")
         return cls(
             accuracy=_num(block.get("accuracy")),
             balanced_accuracy=_num(block.get("balanced_accuracy")),
             notions=notions,
+            group_sizes={
+                str(a): {str(g): int(n) for g, n in groups.items()}
+                for a, groups in (sizes.items() if isinstance(sizes, Mapping) else ())
+                if isinstance(groups, Mapping)
+            },
         )
 
     def notion(self, name: str) -> float | None:
@@ -164,6 +192,8 @@ class GroupRates(BaseModel):
     fpr: Number = None
     selection_rate: Number = None
     accuracy: Number = None
+    intervals: dict[str, list[float] | None] = Field(default_factory=dict)
+    """95% (Wilson) interval of each rate above, when the report carries them."""
 
 
 class OverallRates(BaseModel):
@@ -207,9 +237,13 @@ class Comparison(BaseModel):
 
 
 class SmallGroup(BaseModel):
+    """A group too small to judge: fewer than ``min_group_size`` rows, or a compared
+    rate whose interval is wider than ``TOO_WIDE`` (listed in ``wide_rates``)."""
+
     attribute: str
     group: str
     n: int
+    wide_rates: dict[str, list[float]] = Field(default_factory=dict)
 
 
 class FactSheet(BaseModel):
@@ -224,6 +258,8 @@ class FactSheet(BaseModel):
     dataset: str
     target: str
     positive: str
+    target_rule: str | None = None
+    """The rule that binarised the target (``"G3 >= 10"``), when one did."""
     learner: str
     learner_label: str
     protected: list[ProtectedFacts]
@@ -238,6 +274,8 @@ class FactSheet(BaseModel):
     baseline: Comparison | None = None
     min_group_size: int = MIN_GROUP_SIZE
     small_groups: list[SmallGroup] = Field(default_factory=list)
+    too_wide: float = TOO_WIDE
+    """A group's rate interval wider than this marks it too small to judge."""
 
     @property
     def report(self) -> SplitFacts:
@@ -341,7 +379,13 @@ def _group_rates(
     for attribute, groups in by_group.items():
         out[str(attribute)] = {
             str(group): GroupRates(
-                n=int(stats.get("n") or 0), **{r: _num(stats.get(r)) for r in GROUP_RATES}
+                n=int(stats.get("n") or 0),
+                **{r: _num(stats.get(r)) for r in GROUP_RATES},
+                intervals={
+                    r: _pair(v)
+                    for r, v in (stats.get("intervals") or {}).items()
+                    if r in GROUP_RATES
+                },
             )
             for group, stats in groups.items()
         }
@@ -419,6 +463,7 @@ def build_fact_sheet(
     baseline: Mapping[str, Any] | None,
     overall: Mapping[str, Any] | None = None,
     min_group_size: int = MIN_GROUP_SIZE,
+    target_rule: str | None = None,
 ) -> FactSheet:
     """The facts about one ``front.json`` point.
 
@@ -468,6 +513,7 @@ def build_fact_sheet(
         dataset=dataset,
         target=target,
         positive=positive,
+        target_rule=target_rule,
         learner=learner,
         learner_label=_LEARNER_LABELS.get(learner, learner),
         protected=_protected(protected),
@@ -488,13 +534,27 @@ def build_fact_sheet(
         neighbours=[c for c in compared if c is not None],
         baseline=base,
         min_group_size=min_group_size,
-        small_groups=[
-            SmallGroup(attribute=a, group=g, n=s.n)
-            for a, gs in groups.items()
-            for g, s in gs.items()
-            if 0 < s.n < min_group_size
-        ],
+        small_groups=_small_groups(groups, names, min_group_size),
     )
+
+
+def _small_groups(
+    groups: Mapping[str, Mapping[str, GroupRates]], notions: Sequence[str], min_size: int
+) -> list[SmallGroup]:
+    """Groups too small to judge: under ``min_size`` rows, or a rate the notions compare
+    with an interval wider than ``TOO_WIDE``."""
+    rates = [r for n in notions for r in get_notion(n).rates if r in GROUP_RATES]
+    out = []
+    for a, gs in groups.items():
+        for g, s in gs.items():
+            wide = {
+                r: ci
+                for r in dict.fromkeys(rates)
+                if (ci := s.intervals.get(r)) is not None and ci[1] - ci[0] > TOO_WIDE
+            }
+            if 0 < s.n < min_size or wide:
+                out.append(SmallGroup(attribute=a, group=g, n=s.n, wide_rates=wide))
+    return out
 
 
 # ----------------------------------------------------------------- service helpers
@@ -505,7 +565,13 @@ def by_group_from_report(report: FairnessReport) -> dict[str, dict[str, dict[str
     report (per attribute; intersectional cells are left out)."""
     return {
         attribute: {
-            group: {"n": int(stats["n"]), **{r: _num(stats.get(r)) for r in GROUP_RATES}}
+            group: {
+                "n": int(stats["n"]),
+                **{r: _num(stats.get(r)) for r in GROUP_RATES},
+                "intervals": {
+                    r: v for r, v in (stats.get("intervals") or {}).items() if r in GROUP_RATES
+                },
+            }
             for group, stats in fairness.groups.items()
         }
         for attribute, fairness in report.attributes.items()

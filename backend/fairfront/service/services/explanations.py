@@ -77,6 +77,8 @@ class ExplanationsService:
                 positive=spec.positive,
                 protected=spec.protected,
                 drop=spec.drop,
+                keep=spec.keep,
+                target_rule=spec.target_rule,
                 test_size=spec.test_size,
                 random_state=spec.random_state,
             )
@@ -110,6 +112,7 @@ class ExplanationsService:
                 neighbours=front_neighbours(front["points"], round_),
                 baseline=front.get("baseline"),
                 overall=overall,
+                target_rule=spec.target_rule,
             )
             cache.parent.mkdir(parents=True, exist_ok=True)
             cache.write_text(facts.model_dump_json(), encoding="utf-8")

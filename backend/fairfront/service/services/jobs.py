@@ -167,15 +167,14 @@ def _exit_with_parent() -> None:
 
 
 def _warm() -> bool:
-    """Import every learner family (torch too, when installed) once in a fresh worker."""
-    from ...runs import family_for
-    from ...vocabulary import LEARNERS
+    """Import the learner families once in a fresh worker: the boosting one now, the
+    others (torch) in a thread, so that a boosting job queued behind this waits for no
+    torch import and a multi-task job finds torch (nearly) loaded."""
+    from ...datasets import load_dataset  # noqa: F401 - the import is the point
+    from ...runs import family_for, import_families
 
-    for family in {term.family for term in LEARNERS.values()}:
-        try:
-            family_for(family)
-        except ValueError:  # an optional extra that is not installed
-            log.info("learner family %s is not available in this worker", family)
+    family_for("boosting")
+    threading.Thread(target=import_families, name="import-families", daemon=True).start()
     return True
 
 

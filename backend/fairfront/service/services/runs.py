@@ -18,7 +18,6 @@ from ...fronts import (
     Point,
     SelectionError,
     SelectionRule,
-    TaskInfo,
 )
 from ...fronts import select as select_point
 from ...metrics import NOTIONS
@@ -160,17 +159,23 @@ class RunsService:
             return [{"seq": e.seq, "kind": e.kind, "data": e.data} for e in rows]
 
     def front(self, run_id: str) -> Front:
-        """The run's points: the finished ``front.json``, or the points streamed so far.
+        """The run's front, typed (see :meth:`front_document`)."""
+        return Front.model_validate(self.front_document(run_id))
 
-        A live front is read from the store's events every time (any worker process
-        answers the same); the last ``round`` event holds the rounds on the front.
+    def front_document(self, run_id: str) -> dict[str, Any]:
+        """The run's points as JSON: the finished ``front.json``, or the points so far.
+
+        A live front is read from the store's events on every call (any worker process
+        answers the same; nothing is kept between calls); the events hold points already
+        in the :class:`~fairfront.fronts.Point` shape, so they are passed on as they are,
+        and the last ``round`` event names the rounds on the front.
         """
         record = self._record(run_id)
         if record.status == "done":
             front = read_front(self.run_dir(run_id)).model_copy(update={"status": "done"})
             if record.selection and record.selection.get("by") == "user":
                 front = self._with_selection(front, FrontSelection.model_validate(record.selection))
-            return front
+            return front.model_dump(mode="json")
         with self.db.session() as session:
             rows = session.scalars(
                 select(EventRecord.data)
@@ -178,26 +183,31 @@ class RunsService:
                 .order_by(EventRecord.seq)
             ).all()
         on_front = set(rows[-1]["front"]) if rows else set()
-        points = [
-            Point.model_validate({**r["point"], "on_front": r["point"]["round"] in on_front})
-            for r in rows
-        ]
-        notions = [n for n in NOTIONS if points and points[0].validation.notion(n) is not None]
+        points = [{**r["point"], "on_front": r["point"]["round"] in on_front} for r in rows]
+        first = points[0]["validation"] if points else {}
+        notions = [n for n in NOTIONS if n in first]
         spec = record.spec
         term = LEARNERS.get(str(spec.get("learner")))
-        tasks = list(points[0].tasks or {}) if points else []
-        return Front(
-            kind=term.family if term is not None else "boosting",
-            status=record.status,
-            tasks=[TaskInfo(name=t) for t in tasks] or None,
-            dataset=spec.get("dataset"),
-            learner=spec.get("learner"),
-            notions=notions or list(spec.get("notions", ["eo"])),
-            notion_labels={n: NOTIONS[n].label for n in notions},
-            front_rounds=sorted(on_front),
-            total=rows[-1]["rounds"] if rows else None,
-            points=points,
-        )
+        document: dict[str, Any] = {
+            "format": "fairfront.front/1",
+            "kind": term.family if term is not None else "boosting",
+            "status": record.status,
+            "dataset": spec.get("dataset"),
+            "protected": [],
+            "learner": spec.get("learner"),
+            "notions": notions or list(spec.get("notions", ["eo"])),
+            "notion_labels": {n: NOTIONS[n].label for n in notions},
+            "selection": None,
+            "front_rounds": sorted(on_front),
+            "baseline": None,
+            "references": [],
+            "points": points,
+        }
+        if rows:
+            document["total"] = rows[-1]["rounds"]
+        if points and points[0].get("tasks"):
+            document["tasks"] = [{"name": t} for t in points[0]["tasks"]]
+        return document
 
     def selected_round(self, run_id: str) -> int:
         """The round of the run's chosen point (the user's choice, else the run's rule)."""
