@@ -79,7 +79,7 @@ def info_from_profile(profile: Mapping[str, Any]) -> DatasetInfo:
         columns=names,
         target=str(target)[:NAME_MAX],
         positive=str(positive)[:NAME_MAX],
-        protected=[p.partition(":")[0] for p in _strings(profile.get("suggested_protected"), 50)],
+        protected=_strings(profile.get("suggested_protected"), 50),  # with groups: "age:25,60"
         builtin=False,
         numeric=[n for c, n in zip(columns, names, strict=False) if c.get("kind") == "numeric"],
         values=values,

@@ -10,6 +10,7 @@ to a question is used only when every number in it is on that fact sheet.
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -102,6 +103,9 @@ class ChatService:
         self.exports = exports
         self.points = PointsChat(runs, explanations, exports)
         self._builtin_infos: dict[str, DatasetInfo] | None = None
+        self._builtin_lock = threading.Lock()
+        # reading the built-ins takes seconds: start at once, so a first message need not wait
+        threading.Thread(target=self._builtins, name="chat-builtins", daemon=True).start()
         client = make_llm_client(settings)
         self.llm = (
             LLMIntentParser(
@@ -114,14 +118,7 @@ class ChatService:
     # ----- context --------------------------------------------------------------
     def _infos(self) -> tuple[dict[str, DatasetInfo], dict[str, str]]:
         """Datasets the reader may name, and the upload id behind each uploaded name."""
-        if self._builtin_infos is None:
-            self._builtin_infos = {
-                name: DatasetInfo.from_dataset(
-                    load_dataset(name), builtin=True, tasks=list(DATASETS[name].tasks)
-                )
-                for name in list_datasets()
-            }
-        infos = dict(self._builtin_infos)
+        infos = dict(self._builtins())
         uploads: dict[str, str] = {}
         for item in self.datasets.all():
             if item["builtin"]:
@@ -129,6 +126,18 @@ class ChatService:
             infos[item["name"]] = info_from_profile(item.get("profile") or {})
             uploads[item["name"]] = item["id"]
         return infos, uploads
+
+    def _builtins(self) -> dict[str, DatasetInfo]:
+        """The built-in datasets' infos, read once (the first caller reads, others wait)."""
+        with self._builtin_lock:
+            if self._builtin_infos is None:
+                self._builtin_infos = {
+                    name: DatasetInfo.from_dataset(
+                        load_dataset(name), builtin=True, tasks=list(DATASETS[name].tasks)
+                    )
+                    for name in list_datasets()
+                }
+            return self._builtin_infos
 
     def _run_info(self, run_id: str | None) -> RunInfo | None:
         if run_id is None:
@@ -239,6 +248,14 @@ class ChatService:
             turn.say("I cannot train yet: " + "; ".join(problems) + ".")
             return
         spec = turn.setup.run_spec()
+        info = infos.get(turn.setup.dataset or "")
+        if info is not None and not info.builtin:  # an upload: its profile's defaults
+            if spec.protected is None:
+                spec.protected = list(info.protected)
+            if spec.target is None and not spec.tasks:
+                spec.target = info.target
+            if spec.positive is None and spec.target_rule is None and spec.target == info.target:
+                spec.positive = None if info.positive_question else info.positive
         dataset_id = uploads.get(spec.data, spec.data)
         spec.data = self.datasets.path_for(dataset_id)
         run = self.runs.create(spec, dataset_label=dataset_id)
