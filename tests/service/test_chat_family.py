@@ -25,7 +25,8 @@ def messages(case: CSVCase) -> list[str]:
     if case.target_rule is not None:
         said.append(f"predict whether {case.words['rule']}")
     elif case.answer is not None:  # the profile asks which class is positive
-        said.append(case.words.get("positive") or f"the positive class is {case.answer}")
+        words = case.words.get("positive") or case.answer
+        said.append(words if " " in words else f"the positive class is {words}")
     said.append("train with 20 rounds")
     return said
 

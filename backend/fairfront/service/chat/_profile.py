@@ -48,6 +48,17 @@ def _excluded(profile: Mapping[str, Any], columns: list[Mapping[str, Any]]) -> d
     return out
 
 
+def _protected(profile: Mapping[str, Any]) -> list[str]:
+    """The default protected attributes with their groups ("age:25,60"): the profile's
+    short form, else its suggestions marked default, else all its suggestions."""
+    chosen = _strings(profile.get("suggested_protected"), 50)
+    if chosen:
+        return chosen
+    suggestions = [s for s in profile.get("protected_suggestions") or [] if isinstance(s, Mapping)]
+    default = [s for s in suggestions if s.get("default")] or suggestions
+    return [str(s["spec"])[:NAME_MAX] for s in default if isinstance(s.get("spec"), str)][:50]
+
+
 def info_from_profile(profile: Mapping[str, Any]) -> DatasetInfo:
     """The :class:`DatasetInfo` of an uploaded dataset from its profile."""
     columns = [c for c in profile.get("columns") or [] if isinstance(c, Mapping)]
@@ -79,7 +90,7 @@ def info_from_profile(profile: Mapping[str, Any]) -> DatasetInfo:
         columns=names,
         target=str(target)[:NAME_MAX],
         positive=str(positive)[:NAME_MAX],
-        protected=_strings(profile.get("suggested_protected"), 50),  # with groups: "age:25,60"
+        protected=_protected(profile),
         builtin=False,
         numeric=[n for c, n in zip(columns, names, strict=False) if c.get("kind") == "numeric"],
         values=values,
