@@ -130,9 +130,7 @@ def probe_rows(run: TrainedRun, n_rounds: int) -> tuple[pd.DataFrame, dict[str, 
             missing[column] = np.nan
             extra.append(missing)
     everything_missing = dict.fromkeys(base.columns, np.nan)
-    everything_unseen = {
-        c: (UNSEEN if c in data.categorical else np.nan) for c in base.columns
-    }
+    everything_unseen = {c: (UNSEEN if c in data.categorical else np.nan) for c in base.columns}
     extra += [everything_missing, everything_unseen]
     frame = pd.concat([base, pd.DataFrame(extra, columns=base.columns)], ignore_index=True)
     for column in data.categorical:
@@ -152,8 +150,9 @@ def parity(run: Run, n_rounds: int | None) -> dict[str, Any]:
     chosen = card["selection"]["exported_round"]
     rows, counts = probe_rows(run.trained, chosen)
     learner = run.trained.learner.at_round(chosen)
-    python = Pipeline([("preprocess", run.trained.model.named_steps["preprocess"]),
-                       ("learner", learner)])
+    python = Pipeline(
+        [("preprocess", run.trained.model.named_steps["preprocess"]), ("learner", learner)]
+    )
     expected_proba = python.predict_proba(rows)
     expected_label = (python.predict(rows) == learner.classes_[1]).astype(np.int64)
     session = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
@@ -213,9 +212,7 @@ def test_compas_parity(compas_run: Run, which: str) -> None:
 
 
 def test_adafair_converts_and_agrees(tmp_path: Path) -> None:
-    trained = train(
-        RunSpec(data="compas", learner="adafair", protected=["race"], rounds=30)
-    )
+    trained = train(RunSpec(data="compas", learner="adafair", protected=["race"], rounds=30))
     assert isinstance(trained.learner, AdaFairClassifier)
     write_run(trained, tmp_path / "run")
     _check_parity(parity(Run(tmp_path / "run", trained), None))
@@ -250,8 +247,11 @@ def test_converter_is_exact_on_thresholds_that_float32_cannot_hold(
             threshold = float(structure.threshold[node])
             not_float32 += float(np.float32(threshold)) != threshold
             on = np.float32(threshold)
-            for value in (np.nextafter(on, np.float32(-np.inf)), on,
-                          np.nextafter(on, np.float32(np.inf))):
+            for value in (
+                np.nextafter(on, np.float32(-np.inf)),
+                on,
+                np.nextafter(on, np.float32(np.inf)),
+            ):
                 row = X[node % X.shape[0]].copy()
                 row[int(structure.feature[node])] = value
                 probes.append(row[None, :])
@@ -332,8 +332,12 @@ def test_graph_takes_raw_columns_and_returns_label_and_probabilities(adult_run: 
 def test_skl2onnx_converts_the_whole_pipeline_in_one_call(compas_run: Run) -> None:
     register_converters()
     model = compas_run.trained.model
-    pipeline = Pipeline([("preprocess", prepare_for_onnx(model.named_steps["preprocess"])),
-                         ("learner", model.named_steps["learner"])])
+    pipeline = Pipeline(
+        [
+            ("preprocess", prepare_for_onnx(model.named_steps["preprocess"])),
+            ("learner", model.named_steps["learner"]),
+        ]
+    )
     data = compas_run.trained.dataset
     types = [
         (c, (StringTensorType if c in data.categorical else FloatTensorType)([None, 1]))
@@ -346,13 +350,16 @@ def test_skl2onnx_converts_the_whole_pipeline_in_one_call(compas_run: Run) -> No
 # ----- files, card and command line ---------------------------------------------------
 
 
-def test_cli_export_writes_onnx_and_card(adult_run: Run, tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_export_writes_onnx_and_card(
+    adult_run: Run, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "x" / "model.onnx"
     assert main(["export", str(adult_run.dir), "--out", str(out)]) == 0
     assert "wrote" in capsys.readouterr().out
     assert sorted(p.name for p in out.parent.iterdir()) == [
-        "model.card.json", "model.card.md", "model.onnx"
+        "model.card.json",
+        "model.card.md",
+        "model.onnx",
     ]
     card = json.loads((out.parent / "model.card.json").read_text(encoding="utf-8"))
     front = json.loads((adult_run.dir / "front.json").read_text(encoding="utf-8"))
@@ -360,7 +367,10 @@ def test_cli_export_writes_onnx_and_card(adult_run: Run, tmp_path: Path,
     assert card["model"]["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
     assert card["model"]["file"] == "model.onnx"
     assert card["target"] == card["target"] | {
-        "column": "Y", "positive": ">50K", "negative": "<=50K", "classes": ["<=50K", ">50K"]
+        "column": "Y",
+        "positive": ">50K",
+        "negative": "<=50K",
+        "classes": ["<=50K", ">50K"],
     }
     workclass = next(s for s in card["inputs"] if s["column"] == "workclass")
     assert workclass["type"] == "tensor(string)" and "Private" in workclass["categories"]
@@ -392,9 +402,18 @@ def test_cli_export_writes_onnx_and_card(adult_run: Run, tmp_path: Path,
     assert card["versions"]["export"]["skl2onnx"] == skl2onnx.__version__
     assert re.match(r"\d{4}-\d\d-\d\dT", card["created"])
     markdown = (out.parent / "model.card.md").read_text(encoding="utf-8")
-    for heading in ("## Inputs", "## Outputs", "## Protected attributes", "## Learner",
-                    "## Choice of the point", "## Metrics at this round", "## The front",
-                    "## Versions", "marital_status", card["model"]["sha256"]):
+    for heading in (
+        "## Inputs",
+        "## Outputs",
+        "## Protected attributes",
+        "## Learner",
+        "## Choice of the point",
+        "## Metrics at this round",
+        "## The front",
+        "## Versions",
+        "marital_status",
+        card["model"]["sha256"],
+    ):
         assert heading in markdown
     # every gap with its confidence interval; groups too small to judge are named
     eo = point["test"]["eo"]
@@ -525,7 +544,11 @@ def test_readme_script_scores_adult_test_without_fairfront(adult_run: Run, tmp_p
     script.write_text(prelude + _readme_script() + epilogue, encoding="utf-8")
     done = subprocess.run(
         [sys.executable, "-I", "-S", str(script)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.split("RESULT ", 1)[1])

@@ -36,6 +36,7 @@ from fairfront.service.chat import (
     SetRounds,
     SetTarget,
     Setup,
+    SmallTalk,
     StartOver,
     Train,
     UploadDataset,
@@ -44,8 +45,8 @@ from fairfront.service.chat import (
     intent_tools,
     parse,
 )
-from fairfront.service.chat._intents import LearnerName, NotionName
-from fairfront.training import LEARNERS, build_learner
+from fairfront.training import build_learner
+from fairfront.vocabulary import LEARNERS, NOTIONS
 
 from .llm_stub import LLMStub
 
@@ -87,9 +88,11 @@ def only_clarify(intents: list[Any]) -> Clarify:
 # ------------------------------------------------------------------- examples
 
 
-def test_the_models_match_the_core() -> None:
-    assert get_args(NotionName) == KNOWN_NOTIONS
-    assert get_args(LearnerName) == LEARNERS
+def test_the_intents_take_their_names_from_the_registries() -> None:
+    tools = {t["function"]["name"]: t["function"]["parameters"] for t in intent_tools()}
+    assert tools["set_notions"]["properties"]["notions"]["items"]["enum"] == list(NOTIONS)
+    assert tools["choose_learner"]["properties"]["learner"]["enum"] == list(LEARNERS)
+    assert tuple(NOTIONS) == KNOWN_NOTIONS
 
 
 def test_predict_income_protect_and_keep_equalized_odds(fresh: ChatContext) -> None:
@@ -124,7 +127,7 @@ def test_the_set_up_it_builds_is_one_the_core_accepts(fresh: ChatContext) -> Non
 @pytest.mark.parametrize(
     ("message", "expected"),
     [
-        ("hello", [Help()]),
+        ("hello", [SmallTalk(mood="greeting")]),
         ("help", [Help()]),
         ("what can you do?", [Help()]),
         ("use adult", [ChooseDataset(name="adult")]),
@@ -248,9 +251,9 @@ def test_examples_on_adult(on_adult: ChatContext, message: str, expected: list[A
         ),
         (
             "pick the most accurate point with eo under 5% for race",
-            PointRule(kind="constraints", constraints=["eo[race]<=0.05"]),
+            PointRule(kind="constraints", constraints=["eo[race]<=0.05"], maximize="accuracy"),
         ),
-        ("pick the point with the lowest dp", PointRule(kind="constraints", maximize="dp")),
+        ("pick the point with the lowest eo", PointRule(kind="constraints", maximize="eo")),
         ("pick round 120", PointRule(kind="round", round=120)),
         ("round 7", PointRule(kind="round", round=7)),
         ("the knee", PointRule(kind="knee")),
@@ -295,7 +298,7 @@ def test_explain_and_export(trained: ChatContext, message: str, expected: Any) -
 def test_a_synonym_is_asked_never_guessed(on_adult: ChatContext) -> None:
     clarify = only_clarify(parse("protect gender", on_adult))
     assert "Did you mean sex?" in clarify.question
-    assert clarify.options == ["protect sex"]
+    assert clarify.options == ["protect sex", "help"]
     clarify = only_clarify(parse("keep eo under 5% for gender", on_adult))
     assert "Did you mean sex?" in clarify.question
 
@@ -325,7 +328,8 @@ def test_out_of_range_rounds_ask_and_set_nothing(on_adult: ChatContext, message:
         ("keep eo under 5% for occupation", "not a protected attribute"),
         ("predict race", "upload your own CSV"),
         ("what's the weather like", "did not understand"),
-        ("use compass", "Did you mean compas?"),
+        ("use compass", "Did you mean compas"),
+        ("pick the point with the lowest dp", "measured eo only"),
     ],
 )
 def test_ambiguous_unknown_or_out_of_range_ask(
@@ -340,10 +344,18 @@ def test_actions_need_a_run_and_a_dataset(fresh: ChatContext) -> None:
     assert "Which dataset" in only_clarify(parse("train", fresh)).question
 
 
-def test_next_to_a_question_set_up_is_kept_and_actions_are_dropped(on_adult: ChatContext) -> None:
-    got = parse("use 200 rounds, protect gender and train", on_adult)
-    assert got[0] == SetRounds(rounds=200)
-    assert isinstance(got[-1], Clarify) and not any(isinstance(i, Train) for i in got)
+def test_next_to_a_question_nothing_acts_and_the_buttons_hold_the_whole_reading(
+    on_adult: ChatContext,
+) -> None:
+    clarify = only_clarify(parse("use 200 rounds, protect gender and train", on_adult))
+    assert "I understood: 200 rounds, train." in clarify.question
+    assert "Did you mean sex?" in clarify.question and "done nothing" in clarify.question
+    assert clarify.options[0] == "200 rounds, protect sex, train"
+    assert parse(clarify.options[0], on_adult) == [
+        SetRounds(rounds=200),
+        SetProtected(attributes=["sex"]),
+        Train(),
+    ]
 
 
 def test_a_long_hostile_message_is_bounded(trained: ChatContext) -> None:
@@ -369,7 +381,7 @@ def test_unknown_pieces_get_one_question(trained: ChatContext) -> None:
     got = parse("make coffee; walk the dog", trained)
     question = only_clarify(got).question
     assert question.count("did not understand") == 1
-    assert "'make coffee' or 'walk the dog'" in question
+    assert "'coffee' or 'walk' or 'dog'" in question
 
 
 def test_random_word_salad_never_raises(trained: ChatContext, on_adult: ChatContext) -> None:

@@ -24,6 +24,8 @@ STARTERS = (
     ("Bank marketing", "use bank, protect age and marital, use equalized odds"),
 )
 ERROR_AVATAR = ":material/error:"
+MAX_OPTIONS = 6
+"""Most reply buttons shown under a message."""
 
 
 def queue_prompt(text: str) -> None:
@@ -85,6 +87,9 @@ def send(message: str) -> None:
     for action in reply.get("actions") or []:
         if isinstance(action, dict):
             _apply(action, record)
+    suggestions = [str(s) for s in reply.get("suggestions") or [] if isinstance(s, str) and s]
+    if suggestions:  # the likely readings of an unclear message, or the next steps
+        record["options"] = suggestions[:MAX_OPTIONS]
     st.session_state[state.MESSAGES].append(record)
 
 
@@ -150,12 +155,18 @@ def _show_message(index: int, message: dict[str, Any], last: bool) -> None:
             with st.container(horizontal=True):
                 for n, option in enumerate(message["options"]):
                     st.button(
-                        option,
+                        _button_label(option),
+                        help=f"sends “{option}”",
                         key=f"option-{index}-{n}",
                         on_click=queue_prompt,
                         args=(option,),
                         type="tertiary",
                     )
+
+
+def _button_label(text: str, limit: int = 60) -> str:
+    """A reply button's label: the message it sends, cut short when long."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def show_history(*, more_coming: bool = False) -> None:

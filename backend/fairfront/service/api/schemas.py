@@ -185,3 +185,9 @@ class ChatResponse(BaseModel):
     actions: list[dict[str, Any]]
     setup: dict[str, Any]
     run_id: str | None = Field(default=None, max_length=32)
+    suggestions: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list,
+        max_length=10,
+        description="whole messages the page offers as buttons (the likely readings of an "
+        "unclear message, or next steps)",
+    )

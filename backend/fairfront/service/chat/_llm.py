@@ -3,7 +3,7 @@
 The tools are generated from the intent models' JSON schemas, one per ``kind``; the
 model's arguments are validated by the same pydantic models and then checked against
 the session's context like the deterministic parser's own results
-(:func:`~fairfront.service.chat._parser.check_intents`). No tool call, a call to an
+(:func:`~fairfront.service.chat.check_intents`). No tool call, a call to an
 unknown tool, unreadable or invalid arguments, an error or a timeout: the
 deterministic parser's result is used instead. The message and the context reach the
 prompt only inside a quoted data block.
@@ -21,14 +21,19 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from fairfront.service.explain import render_prompt
+from fairfront.vocabulary import NOTIONS
 
-from ._intents import MAX_ROUNDS, ChatContext, Intent
-from ._parser import MAX_CLAUSES, MAX_MESSAGE_CHARS, check_intents, parse
+from ._intent_checks import check_intents
+from ._intents import MAX_ROUNDS, Intent
+from ._reader import MAX_MESSAGE_CHARS, parse
+from ._setup import ChatContext
 
 __all__ = ["LLMIntentParser", "ParseResult", "intent_tools"]
 
 logger = logging.getLogger(__name__)
 
+MAX_CLAUSES = 30
+"""Most function calls one answer may make."""
 MAX_ARGUMENT_CHARS = 10_000
 """Longest tool-call arguments read."""
 
@@ -121,7 +126,15 @@ class LLMIntentParser:
         return [
             {
                 "role": "system",
-                "content": render_prompt("chat_system.j2", self.prompts_dir, max_rounds=MAX_ROUNDS),
+                "content": render_prompt(
+                    "chat_system.j2",
+                    self.prompts_dir,
+                    max_rounds=MAX_ROUNDS,
+                    notions=[
+                        {"name": n.name, "short": n.short or n.label, "aliases": list(n.aliases)}
+                        for n in NOTIONS.values()
+                    ],
+                ),
             },
             {
                 "role": "user",

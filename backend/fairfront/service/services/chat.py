@@ -1,43 +1,51 @@
-"""Chat sessions: a message becomes intents; set-up intents change the session's
-set-up, action intents call the same services as the HTTP routes."""
+"""Chat sessions: a message becomes intents; set-up intents change the session's set-up,
+the others call the same services as the HTTP routes or answer from stored numbers.
+
+A message the reader could not read whole comes back as one question (its buttons are
+the response's ``suggestions``) and changes nothing. Answers quote only stored figures:
+a point's blocks in ``front.json`` and the explainer's fact sheet; a model's own answer
+to a question is used only when every number in it is on that fact sheet.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
 from ...datasets import list_datasets, load_dataset
+from ...vocabulary import DATASETS
 from ..chat import (
-    AddConstraint,
+    MAX_ROUNDS,
+    SETUP_INTENTS,
+    Ask,
+    Cancel,
     ChatContext,
-    ChooseDataset,
-    ChooseLearner,
     Clarify,
     DatasetInfo,
-    Explain,
-    Export,
+    Define,
     Help,
     Intent,
+    ListRuns,
     LLMIntentParser,
+    OpenRun,
     RunInfo,
-    SelectPoint,
-    SetNotions,
-    SetProtected,
-    SetRounds,
-    SetTarget,
     Setup,
-    SetupError,
+    SmallTalk,
     StartOver,
     Train,
     UploadDataset,
     apply,
+    define,
     describe_setup,
     parse,
 )
+from ..chat._profile import info_from_profile
 from ..errors import ServiceError
 from ..settings import Settings
 from ..store import ChatSessionRecord, Database
+from .chat_points import PointsChat, Turn
 from .datasets import DatasetsService
 from .explanations import ExplanationsService, make_llm_client
 from .exports import ExportsService
@@ -45,10 +53,8 @@ from .runs import RunsService
 
 log = logging.getLogger(__name__)
 
-SETUP_INTENTS = (
-    ChooseDataset, SetTarget, SetProtected, ChooseLearner, SetNotions, AddConstraint, SetRounds,
-)  # fmt: skip
 HISTORY_KEEP = 200
+ACTIVE = ("queued", "running", "cancelling")
 WELCOME = (
     "I train classifiers that are accurate and fair, and show you the trade-off. "
     'Try: "use adult, protect sex, race and age, keep equalized odds under 5%", '
@@ -56,16 +62,28 @@ WELCOME = (
 )
 HELP = (
     "Things you can say:\n"
-    '- "use compas" (built-in: {datasets}) or upload a CSV\n'
-    '- "predict income" / "the target is Y, positive >50K"\n'
-    '- "protect sex, race and age" (groups: "race:White" for White vs the rest, '
-    '"age:25,60" for age bands)\n'
+    '- "use compas" (built-in: {datasets}) or upload a CSV; "drop ID", "put ID back"\n'
+    '- "predict income"; on your own CSV "predict whether the grade is at least 10", '
+    '"the positive class is 1"\n'
+    '- "protect sex, race and age" ("race:White" for White vs the rest, "age split at 30 '
+    'and 50" for age bands)\n'
     '- "use equalized odds" / "demographic parity"; "keep equalized odds under 5%"\n'
-    '- "use adafair" or "mmm_fair"; "300 rounds"; "train"\n'
-    '- when it is done: "pick the fairest point with balanced accuracy above 0.8", '
-    '"pick round 120", "the knee"\n'
-    '- "explain", "export", "start over"'
+    '- "use adafair", "mmm_fair" or "fairbranch"; "300 rounds"; "train"; "stop"\n'
+    '- when it is done: "the fairest model with at least 84% accuracy", "pick round 120", '
+    '"the knee", "make it fairer", "go back", "compare with the unconstrained model"\n'
+    '- "what is its accuracy?", "which group is worst off?", "what does eo mean?"\n'
+    '- "explain", "export", "show my previous runs", "start over"'
 )
+SMALL_TALK = {
+    "greeting": "Hello! " + WELCOME,
+    "thanks": 'You are welcome. Anything else? (say "help" for what I can do)',
+    "bye": 'Goodbye! Your runs stay stored; say "show my previous runs" when you are back.',
+    "how_are_you": "I am a tool for training fair classifiers, ready when you are. "
+    'Say "help" to see what I can do.',
+    "other_language": "Sorry, I understand English only. Please write your request in English, "
+    'for example: "use adult, protect sex and train".',
+}
+NEXT_ON_SETUP = ["train", "what is the setup?"]
 
 
 class ChatService:
@@ -83,7 +101,11 @@ class ChatService:
         self.runs = runs
         self.explanations = explanations
         self.exports = exports
+        self.points = PointsChat(runs, explanations, exports)
         self._builtin_infos: dict[str, DatasetInfo] | None = None
+        self._builtin_lock = threading.Lock()
+        # reading the built-ins takes seconds: start at once, so a first message need not wait
+        threading.Thread(target=self._builtins, name="chat-builtins", daemon=True).start()
         client = make_llm_client(settings)
         self.llm = (
             LLMIntentParser(
@@ -95,32 +117,27 @@ class ChatService:
 
     # ----- context --------------------------------------------------------------
     def _infos(self) -> tuple[dict[str, DatasetInfo], dict[str, str]]:
-        """Datasets the parser may name, and the upload id behind each uploaded name."""
-        if self._builtin_infos is None:
-            self._builtin_infos = {
-                name: DatasetInfo.from_dataset(load_dataset(name), builtin=True)
-                for name in list_datasets()
-            }
-        infos = dict(self._builtin_infos)
+        """Datasets the reader may name, and the upload id behind each uploaded name."""
+        infos = dict(self._builtins())
         uploads: dict[str, str] = {}
         for item in self.datasets.all():
             if item["builtin"]:
                 continue
-            profile = item["profile"]
-            columns = [c["name"] for c in profile["columns"]]
-            target = profile.get("suggested_target") or columns[-1]
-            values = next(
-                (c.get("values") for c in profile["columns"] if c["name"] == target), None
-            )
-            infos[item["name"]] = DatasetInfo(
-                columns=columns,
-                target=target,
-                positive=str((values or ["1"])[-1]),
-                protected=profile.get("suggested_protected", []),
-                builtin=False,
-            )
+            infos[item["name"]] = info_from_profile(item.get("profile") or {})
             uploads[item["name"]] = item["id"]
         return infos, uploads
+
+    def _builtins(self) -> dict[str, DatasetInfo]:
+        """The built-in datasets' infos, read once (the first caller reads, others wait)."""
+        with self._builtin_lock:
+            if self._builtin_infos is None:
+                self._builtin_infos = {
+                    name: DatasetInfo.from_dataset(
+                        load_dataset(name), builtin=True, tasks=list(DATASETS[name].tasks)
+                    )
+                    for name in list_datasets()
+                }
+            return self._builtin_infos
 
     def _run_info(self, run_id: str | None) -> RunInfo | None:
         if run_id is None:
@@ -129,10 +146,13 @@ class ChatService:
             run = self.runs.get(run_id)
         except ServiceError:
             return None
+        rounds = int(run["spec"].get("rounds", 1))
+        if run["status"] == "done":  # a multi-task run's points are its checkpoints
+            rounds = len(self.runs.front(run_id).points) or rounds
         return RunInfo(
             status=run["status"],
             notions=list(run["spec"].get("notions", ["eo"])),
-            rounds=int(run["spec"].get("rounds", 1)),
+            rounds=min(rounds, MAX_ROUNDS),
         )
 
     # ----- one message ----------------------------------------------------------
@@ -148,157 +168,170 @@ class ChatService:
         infos, uploads = self._infos()
         context = ChatContext(datasets=infos, run=self._run_info(run_id), setup=setup)
         intents = self.llm.parse(message, context) if self.llm else parse(message, context)
-
-        replies: list[str] = []
-        actions: list[dict[str, Any]] = []
-        changed = False
-        for intent in intents:
+        turn = Turn(setup, run_id, history)
+        refused = any(isinstance(i, Clarify) for i in intents)
+        # the set-up first ("train with 20 rounds, use eo" trains with eo), then the actions
+        for intent in sorted(intents, key=lambda i: not isinstance(i, SETUP_INTENTS)):
             if isinstance(intent, SETUP_INTENTS):
-                setup = apply(setup, intent)
-                changed = True
-                actions.append({"type": "setup", "intent": intent.model_dump()})
+                turn.setup = apply(turn.setup, intent)
+                turn.changed = True
+                turn.actions.append({"type": "setup", "intent": intent.model_dump()})
                 continue
             try:
-                reply, action, run_id, setup = self._act(intent, setup, run_id, infos, uploads)
+                self._act(intent, turn, infos, uploads)
             except ServiceError as error:
-                reply, action = f"I could not do that: {error.message}", None
-            except ValueError as error:  # a set-up the core refuses, in words
-                reply, action = f"I could not do that: {error}", None
-            if reply:
-                replies.append(reply)
-            if action:
-                actions.append(action)
-        if changed:
-            replies.insert(0, describe_setup(setup, infos))
-        if not replies:
-            replies.append(WELCOME.format(datasets=", ".join(list_datasets())))
-        text = "\n\n".join(replies)
-
-        history += [{"role": "user", "text": message}, {"role": "assistant", "text": text}]
+                turn.replies.append(f"I could not do that: {error.message}")
+            except ValueError as error:  # a set-up or rule the core refuses, in words
+                turn.replies.append(f"I could not do that: {error}")
+        if turn.changed:
+            described = describe_setup(turn.setup, infos, with_problems=not refused)
+            turn.replies.insert(0, described)
+            turn.suggestions = turn.suggestions or NEXT_ON_SETUP
+        if not turn.replies:
+            turn.replies.append(WELCOME.format(datasets=", ".join(list_datasets())))
+        text = "\n\n".join(dict.fromkeys(turn.replies))
+        turn.history += [{"role": "user", "text": message}, {"role": "assistant", "text": text}]
         with self.db.session() as session:
             record = session.get(ChatSessionRecord, session_id)
             if record is not None:
-                record.setup = setup.model_dump(mode="json")
-                record.run_id = run_id
-                record.history = history[-HISTORY_KEEP:]
+                record.setup = turn.setup.model_dump(mode="json")
+                record.run_id = turn.run_id
+                record.history = turn.history[-HISTORY_KEEP:]
                 record.updated = datetime.now(UTC)
         return {
             "reply": text,
-            "actions": actions,
-            "setup": setup.model_dump(mode="json"),
-            "run_id": run_id,
+            "actions": turn.actions,
+            "setup": turn.setup.model_dump(mode="json"),
+            "run_id": turn.run_id,
+            "suggestions": list(dict.fromkeys(turn.suggestions))[:6],
         }
 
     def _act(
         self,
         intent: Intent,
-        setup: Setup,
-        run_id: str | None,
+        turn: Turn,
         infos: dict[str, DatasetInfo],
         uploads: dict[str, str],
-    ) -> tuple[str, dict[str, Any] | None, str | None, Setup]:
-        """One action intent: (reply, action, the session's run id, set-up)."""
+    ) -> None:
+        """One intent that is not a set-up change: its reply, action and state."""
         datasets = ", ".join(list_datasets())
         if isinstance(intent, Clarify):
-            options = f" ({' / '.join(intent.options)})" if intent.options else ""
-            return (
-                intent.question + options,
-                {"type": "clarify", **intent.model_dump()},
-                run_id,
-                setup,
-            )
-        if isinstance(intent, Help):
-            return HELP.format(datasets=datasets), None, run_id, setup
-        if isinstance(intent, UploadDataset):
-            return (
+            turn.say(intent.question, {"type": "clarify", **intent.model_dump()})
+            turn.suggestions = list(intent.options)
+        elif isinstance(intent, Help):
+            turn.say(HELP.format(datasets=datasets))
+        elif isinstance(intent, SmallTalk):
+            turn.say(SMALL_TALK[intent.mood].format(datasets=datasets))
+        elif isinstance(intent, Define):
+            turn.say(define(intent.term))
+        elif isinstance(intent, UploadDataset):
+            turn.say(
                 "Upload a CSV with the upload button (it goes to POST /api/datasets); then say "
                 '"use <file name>" and which column to predict.',
                 {"type": "upload"},
-                run_id,
-                setup,
             )
-        if isinstance(intent, StartOver):
-            return "Starting over: nothing is set up.", {"type": "start_over"}, None, Setup()
-        if isinstance(intent, Train):
-            return self._train(setup, run_id, infos, uploads)
-        if run_id is None:
-            return 'There is no trained run yet: set things up and say "train".', None, None, setup
-        run = self.runs.get(run_id)
-        if run["status"] != "done":
-            return (
-                f"The run is {run['status']}; ask again when it is done.",
-                None,
-                run_id,
-                setup,
-            )
-        if isinstance(intent, SelectPoint):
-            chosen = self.runs.select(run_id, intent.rule.to_rule())
-            point = chosen["point"]
-            block = point.get("test") or point["validation"]
-            reply = (
-                f"Selected round {point['round']}: {chosen['selection']['reason']}. "
-                f"Balanced accuracy {block['balanced_accuracy']:.3f}"
-                + "".join(
-                    f", {n} {block[n]['value']:.3f}"
-                    for n in run["spec"]["notions"]
-                    if n in block and block[n]["value"] is not None
-                )
-                + (" (test split)." if "test" in point else " (validation split).")
-            )
-            return reply, {"type": "point_selected", "round": point["round"]}, run_id, setup
-        round_ = intent.round if isinstance(intent, Explain | Export) else None
-        if round_ is None:
-            round_ = int(
-                (run["selection"] or {}).get("round")
-                or self.runs.selected_round(run_id)
-            )
-        if isinstance(intent, Explain):
-            explanation = self.explanations.explain(run_id, round_)
-            return (
-                explanation["text"],
-                {"type": "explanation", "round": round_, "source": explanation["source"]},
-                run_id,
-                setup,
-            )
-        if isinstance(intent, Export):
-            self.exports.files(run_id, round_)
-            base = f"/api/runs/{run_id}/points/{round_}"
-            return (
-                f"The model at round {round_} is ready: one ONNX file (preprocessing included) "
-                "and its model card.",
-                {
-                    "type": "download",
-                    "round": round_,
-                    "model_url": f"{base}/model.onnx",
-                    "card_url": f"{base}/model-card",
-                    "card_markdown_url": f"{base}/model-card?format=markdown",
-                },
-                run_id,
-                setup,
-            )
-        return 'I did not understand that; say "help" for examples.', None, run_id, setup
+        elif isinstance(intent, StartOver):
+            turn.setup, turn.run_id = Setup(), None
+            turn.say("Starting over: nothing is set up.", {"type": "start_over"})
+        elif isinstance(intent, Train):
+            self._train(turn, infos, uploads)
+        elif isinstance(intent, ListRuns | OpenRun | Cancel):
+            self._runs(intent, turn)
+        elif isinstance(intent, Ask) and intent.topic in ("setup", "columns", "datasets", "status"):
+            turn.say(self._about(intent, turn, infos))
+        else:
+            self.points.act(intent, turn)
 
-    def _train(
-        self,
-        setup: Setup,
-        run_id: str | None,
-        infos: dict[str, DatasetInfo],
-        uploads: dict[str, str],
-    ) -> tuple[str, dict[str, Any] | None, str | None, Setup]:
-        problems = setup.problems(infos.get(setup.dataset or ""))
+    def _train(self, turn: Turn, infos: dict[str, DatasetInfo], uploads: dict[str, str]) -> None:
+        problems = turn.setup.problems(infos.get(turn.setup.dataset or ""))
         if problems:
-            return "Not ready to train: " + "; ".join(problems) + ".", None, run_id, setup
-        try:
-            spec = setup.run_spec()
-        except SetupError as error:
-            return f"Not ready to train: {error}.", None, run_id, setup
+            turn.say("I cannot train yet: " + "; ".join(problems) + ".")
+            return
+        spec = turn.setup.run_spec()
+        info = infos.get(turn.setup.dataset or "")
+        if info is not None and not info.builtin:  # an upload: its profile's defaults
+            if spec.protected is None:
+                spec.protected = list(info.protected)
+            if spec.target is None and not spec.tasks:
+                spec.target = info.target
+            if spec.positive is None and spec.target_rule is None and spec.target == info.target:
+                spec.positive = None if info.positive_question else info.positive
         dataset_id = uploads.get(spec.data, spec.data)
         spec.data = self.datasets.path_for(dataset_id)
         run = self.runs.create(spec, dataset_label=dataset_id)
-        return (
-            f"Training {spec.learner} for {spec.rounds} rounds on {setup.dataset}; the front "
-            "grows as the rounds come in.",
+        turn.run_id = run["id"]
+        length = f"{spec.epochs} epochs" if spec.tasks else f"{spec.rounds} rounds"
+        turn.say(
+            f"Training {spec.learner} for {length} on {turn.setup.dataset}; the front grows as "
+            'the points come in. Say "stop" to cancel.',
             {"type": "run_started", "run_id": run["id"]},
-            run["id"],
-            setup,
         )
+
+    def _runs(self, intent: ListRuns | OpenRun | Cancel, turn: Turn) -> None:
+        if isinstance(intent, Cancel):
+            run = self.runs.get(turn.run_id) if turn.run_id else None
+            if run is None or run["status"] not in ACTIVE:
+                turn.say("Nothing is training right now, so there is nothing to stop.")
+                return
+            self.runs.cancel(run["id"])
+            turn.say(f"Stopping run {run['id']}.", {"type": "run_cancelled", "run_id": run["id"]})
+            return
+        recent = self.runs.recent(limit=20)
+        if isinstance(intent, ListRuns):
+            if not recent:
+                turn.say('There are no runs yet: set things up and say "train".')
+                return
+            lines = [
+                f"{n}. run {r['id']}: {r['spec'].get('learner')} on "
+                f"{r['spec'].get('dataset') or 'its data'}, "
+                f"{r['status']}, {str(r['created'])[:16].replace('T', ' ')}"
+                for n, r in enumerate(recent[:10], start=1)
+            ]
+            turn.say(
+                "Your latest runs (newest first):\n"
+                + "\n".join(lines)
+                + f'\nSay "open run {min(2, len(recent))}" to reopen one.'
+            )
+            turn.suggestions = [f"open run {n}" for n in range(1, min(len(recent), 4) + 1)]
+            return
+        ref = intent.run
+        chosen = (
+            recent[int(ref) - 1]
+            if ref.isdigit() and 1 <= int(ref) <= len(recent)
+            else next((r for r in recent if r["id"].startswith(ref)), None)
+        )
+        if chosen is None:
+            turn.say(f'There is no run {ref!r}; say "show my previous runs" for the list.')
+            turn.suggestions = ["show my previous runs"]
+            return
+        turn.run_id = chosen["id"]
+        turn.say(
+            f"Reopened run {chosen['id']} ({chosen['status']}).",
+            {"type": "run_started", "run_id": chosen["id"]},
+        )
+
+    def _about(self, intent: Ask, turn: Turn, infos: dict[str, DatasetInfo]) -> str:
+        if intent.topic == "setup":
+            return describe_setup(turn.setup, infos)
+        if intent.topic == "datasets":
+            uploaded = [n for n in infos if not infos[n].builtin]
+            return f"Built-in datasets: {', '.join(list_datasets())}." + (
+                f" Uploaded: {', '.join(uploaded)}." if uploaded else ""
+            )
+        if intent.topic == "columns":
+            info = infos.get(turn.setup.dataset or "")
+            if info is None:
+                return "Choose a dataset first; then I can list its columns."
+            left = "".join(
+                f"; {c} left out ({', '.join(f) or 'flagged'})" for c, f in info.excluded.items()
+            )
+            return f"{turn.setup.dataset} has the columns {', '.join(info.columns)}{left}."
+        if turn.run_id is None:
+            return 'There is no run yet: set things up and say "train".'
+        run = self.runs.get(turn.run_id)
+        points = len(self.runs.front(turn.run_id).points)
+        return (
+            f"Run {run['id']} is {run['status']}: {points} of {run['spec'].get('rounds')} rounds."
+        )
+
+    # ----- on a finished run ----------------------------------------------------------
