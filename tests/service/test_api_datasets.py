@@ -199,7 +199,7 @@ def test_oversize_declared_length_is_refused_before_the_body(limited: LiveServer
     host, port = limited.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as sock:
         sock.sendall(
-            b"POST /api/datasets HTTP/1.1\r\nHost: test\r\n"
+            b"POST /api/datasets HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             b"Content-Type: multipart/form-data; boundary=XyZzY\r\n"
             b"Content-Length: 50000000\r\n\r\n"
         )

@@ -40,7 +40,13 @@ class NoRunExecutor:
 def app(tmp_path: Path) -> Any:
     """The real app on a real SQLite file, with :class:`NoRunExecutor` so nothing trains."""
     return create_app(
-        Settings(models_dir=tmp_path / "models", max_jobs=1, max_upload_bytes=64 * 1024),
+        Settings(
+            models_dir=tmp_path / "models",
+            max_jobs=1,
+            max_upload_bytes=64 * 1024,
+            # schemathesis' ASGI transport calls the app as "testserver"
+            allowed_hosts=["127.0.0.1", "testserver"],
+        ),
         executor=NoRunExecutor(),
     )
 
@@ -56,7 +62,7 @@ def client(app: Any) -> Iterator[httpx.Client]:
     """A client over the ASGI app, with the app's lifespan run around it."""
     from starlette.testclient import TestClient
 
-    with TestClient(app, base_url="http://test", raise_server_exceptions=False) as test:
+    with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as test:
         yield test
 
 

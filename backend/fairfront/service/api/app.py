@@ -21,12 +21,9 @@ from ..store import Database
 from . import routes_chat, routes_datasets, routes_health, routes_points, routes_runs
 from .deps import Services
 from .errors import install_error_handlers
-from .limits import BodyLimitMiddleware
+from .security import SecurityMiddleware
 
 log = logging.getLogger(__name__)
-
-# Multipart framing around the file: allow a little over the file limit itself.
-MULTIPART_SLACK = 64 * 1024
 
 
 def build_services(settings: Settings, executor: Any = None) -> Services:
@@ -76,10 +73,5 @@ def create_app(settings: Settings | None = None, *, executor: Any = None) -> Fas
     install_error_handlers(app)
     for module in (routes_health, routes_datasets, routes_runs, routes_points, routes_chat):
         app.include_router(module.router)
-    app.add_middleware(
-        BodyLimitMiddleware,
-        path="/api/datasets",
-        limit=settings.max_upload_bytes + MULTIPART_SLACK,
-        shown_limit=settings.max_upload_bytes,
-    )
+    app.add_middleware(SecurityMiddleware, settings=settings)
     return app
