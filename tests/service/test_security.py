@@ -81,7 +81,7 @@ def test_json_body_over_the_limit_is_413_by_declared_length(live: LiveServer) ->
     reply = raw_request(
         live,
         b"POST /api/chat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-        b"Content-Length: 400000000\r\n\r\n{\"session_id\": \"",
+        b'Content-Length: 400000000\r\n\r\n{"session_id": "',
     )
     assert reply.startswith(b"HTTP/1.1 413"), reply
     assert b"limit of 1048576 bytes" in reply

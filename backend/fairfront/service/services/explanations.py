@@ -8,7 +8,9 @@ replaced by the built-in text.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import threading
 from typing import Any
 
@@ -16,7 +18,7 @@ import openai
 
 from ...datasets import load_dataset
 from ...metrics import evaluate
-from ...training import RunSpec, load_model, read_front, read_run
+from ...training import RunSpec, load_model
 from ..explain import (
     FactSheet,
     LLMExplainer,
@@ -26,7 +28,12 @@ from ..explain import (
     front_neighbours,
 )
 from ..settings import Settings
+from ..storage import atomic_write, redact_paths
+from ..storage import checked_front as read_front
+from ..storage import checked_run as read_run
 from .runs import RunsService
+
+logger = logging.getLogger(__name__)
 
 
 def make_llm_client(settings: Settings) -> openai.OpenAI | None:
@@ -59,7 +66,11 @@ class ExplanationsService:
         run_dir = self.runs.run_dir(run_id)
         cache = run_dir / "explanations" / f"facts-round-{round_}.json"
         if cache.is_file():
-            return FactSheet.model_validate_json(cache.read_text(encoding="utf-8"))
+            try:
+                return FactSheet.model_validate_json(cache.read_bytes())
+            except (OSError, ValueError):  # a damaged cache: computed again below
+                with contextlib.suppress(OSError):
+                    cache.unlink()
         with self._lock:
             front = read_front(run_dir)
             run = read_run(run_dir)
@@ -106,8 +117,10 @@ class ExplanationsService:
                 baseline=front.get("baseline"),
                 overall=overall,
             )
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            cache.write_text(facts.model_dump_json(), encoding="utf-8")
+            try:  # a cache only: a full or read-only store still gets its explanation
+                atomic_write(cache, facts.model_dump_json().encode("utf-8"))
+            except OSError as error:
+                logger.warning("fact sheet not cached: %s", redact_paths(str(error)))
             return facts
 
     def explain(self, run_id: str, round_: int) -> dict[str, Any]:

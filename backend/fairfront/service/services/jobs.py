@@ -25,6 +25,7 @@ from sqlalchemy import func, select, update
 
 from ...fronts import mark_front
 from ...training import RunSpec, train, write_run
+from ..storage import failure_message
 from ..store import Database, EventRecord, RunRecord
 
 log = logging.getLogger(__name__)
@@ -128,9 +129,7 @@ def run_job(request: JobRequest) -> str:
         return "cancelled"
     except Exception as error:
         log.info("run %s failed: %s", run_id, traceback.format_exc())
-        message = str(error)
-        if not isinstance(error, ValueError):
-            message = f"{type(error).__name__}: {message}"
+        message = failure_message(error)  # no server path, storage faults in words
         if _transition(
             db, run_id, ACTIVE, status="failed", error=message[:2000], finished=datetime.now(UTC)
         ):

@@ -20,9 +20,10 @@ from ...fronts import (
 from ...fronts import (
     select as select_point,
 )
-from ...training import RunSpec, build_learner, read_front
+from ...training import RunSpec, build_learner
 from ..errors import ConflictError, InvalidRequestError, NotFoundError
 from ..settings import Settings
+from ..storage import checked_front as read_front  # 409 for damaged files, never a 500
 from ..store import Database, EventRecord, RunRecord
 from .jobs import ACTIVE, TERMINAL, Executor, JobRequest, append_event
 
