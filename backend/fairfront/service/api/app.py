@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from ... import __version__
+from .. import llm
 from ..services.chat import ChatService
 from ..services.datasets import DatasetsService
 from ..services.explanations import ExplanationsService
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 def build_services(settings: Settings, executor: Any = None) -> Services:
     settings.models_dir.mkdir(parents=True, exist_ok=True)
+    llm.configure(settings)
     db = Database(settings.sqlalchemy_url)
     db.create_all()
     executor = executor or make_executor(settings.max_jobs, settings.dask_scheduler)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
+from ..llm import llm_turn
 from .deps import ServicesDep
 from .schemas import ChatRequest, ChatResponse, ErrorBody
 
@@ -19,4 +20,5 @@ router = APIRouter(prefix="/api/chat", tags=["chat"])
 async def chat(body: ChatRequest, services: ServicesDep) -> dict:
     """Understand a message (deterministically, or through the configured LLM's function
     calls), change the session's set-up or act on it, and say what happened."""
-    return await run_in_threadpool(services.chat.handle, body.session_id, body.message)
+    with llm_turn(services.settings.llm_deadline):  # one deadline for the whole turn
+        return await run_in_threadpool(services.chat.handle, body.session_id, body.message)

@@ -14,8 +14,6 @@ import logging
 import threading
 from typing import Any
 
-import openai
-
 from ...datasets import load_dataset
 from ...metrics import evaluate
 from ...training import RunSpec, load_model
@@ -27,6 +25,7 @@ from ..explain import (
     explain,
     front_neighbours,
 )
+from ..llm import llm_turn, make_llm_client
 from ..settings import Settings
 from ..storage import atomic_write, redact_paths
 from ..storage import checked_front as read_front
@@ -34,16 +33,6 @@ from ..storage import checked_run as read_run
 from .runs import RunsService
 
 logger = logging.getLogger(__name__)
-
-
-def make_llm_client(settings: Settings) -> openai.OpenAI | None:
-    """The OpenAI-compatible client when an LLM is configured (no retries of its own)."""
-    if not settings.llm_configured:
-        return None
-    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "unused"
-    return openai.OpenAI(
-        base_url=settings.llm_base_url, api_key=key, max_retries=0, timeout=settings.llm_timeout
-    )
 
 
 class ExplanationsService:
@@ -125,7 +114,8 @@ class ExplanationsService:
 
     def explain(self, run_id: str, round_: int) -> dict[str, Any]:
         facts = self.facts(run_id, round_)
-        explanation = explain(facts, self.llm)
+        with llm_turn():  # one deadline for the whole explanation (inside a chat turn: its)
+            explanation = explain(facts, self.llm)
         return {
             "round": round_,
             "text": explanation.text,
