@@ -16,6 +16,7 @@ from ..services.datasets import DatasetsService
 from ..services.explanations import ExplanationsService
 from ..services.exports import ExportsService
 from ..services.jobs import make_executor
+from ..services.lifecycle import Watchdog
 from ..services.runs import RunsService
 from ..settings import Settings, get_settings
 from ..store import Database
@@ -35,6 +36,7 @@ def build_services(settings: Settings, executor: Any = None) -> Services:
     executor = executor or make_executor(settings.max_jobs, settings.dask_scheduler)
     runs = RunsService(db, settings, executor)
     recovered = runs.recover()
+    watchdog = Watchdog(runs, settings.watchdog_seconds).start()
     if recovered:
         log.warning("marked %d interrupted run(s) as failed", recovered)
     datasets = DatasetsService(db, settings)
@@ -46,6 +48,7 @@ def build_services(settings: Settings, executor: Any = None) -> Services:
         datasets=datasets,
         runs=runs,
         executor=executor,
+        watchdog=watchdog,
         exports=exports,
         explanations=explanations,
         chat=ChatService(db, settings, datasets, runs, explanations, exports),
@@ -63,6 +66,7 @@ def create_app(settings: Settings | None = None, *, executor: Any = None) -> Fas
         try:
             yield
         finally:
+            services.watchdog.stop()
             services.executor.shutdown()
             services.db.dispose()
 

@@ -11,6 +11,7 @@ from ..services.chat import ChatService
 from ..services.datasets import DatasetsService
 from ..services.explanations import ExplanationsService
 from ..services.exports import ExportsService
+from ..services.lifecycle import Watchdog
 from ..services.runs import RunsService
 from ..settings import Settings
 from ..store import Database
@@ -23,6 +24,7 @@ class Services:
     datasets: DatasetsService
     runs: RunsService
     executor: Any
+    watchdog: Watchdog
     exports: ExportsService
     explanations: ExplanationsService
     chat: ChatService

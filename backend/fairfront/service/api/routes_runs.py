@@ -16,6 +16,7 @@ from ...fronts import Constraint, SelectionRule
 from ...training import RunSpec
 from ..errors import InvalidRequestError
 from ..services.jobs import TERMINAL
+from ..services.runs import RunsService
 from .deps import DatasetsDep, RunsDep
 from .schemas import ErrorBody, FrontPublic, RunCreate, RunPublic, RunsPublic, SelectRequest
 from .schemas import SelectResponse as SelectResponseBody
@@ -29,9 +30,27 @@ CONFLICT: Responses = {409: {"model": ErrorBody, "description": "the run's state
 FINAL_EVENTS = ("done", "error", "cancelled")
 EVENT_ID = re.compile(r"[0-9]{1,18}")
 POLL_SECONDS = 0.1
+STATUS_EVERY = 10
+"""Idle polls between looks at the run's status (a run that ended without a final event)."""
 
 
-@router.post("", status_code=202, response_model=RunPublic, responses={**INVALID, **NOT_FOUND})
+def _ended(runs: RunsService, run_id: str, after: int) -> bool:
+    """True when the run has ended and has no event after ``after``."""
+    return runs.get(run_id)["status"] in TERMINAL and not runs.events(run_id, after, 1)
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=RunPublic,
+    responses={
+        **INVALID,
+        **NOT_FOUND,
+        429: {"model": ErrorBody, "description": "too many runs queued or running"},
+        503: {"model": ErrorBody, "description": "the store cannot be written"},
+        507: {"model": ErrorBody, "description": "the store is full"},
+    },
+)
 def create_run(body: RunCreate, runs: RunsDep, datasets: DatasetsDep) -> dict:
     """Queue a run; returns its id at once. Follow it at ``/api/runs/{id}/events``."""
     data = datasets.path_for(body.dataset)
@@ -99,6 +118,7 @@ async def follow_run(
 
     async def stream() -> AsyncIterator[bytes]:
         nonlocal after
+        idle = 0
         yield b"retry: 1000\n\n"
         while True:
             events = await run_in_threadpool(runs.events, run_id, after)
@@ -111,7 +131,14 @@ async def follow_run(
             if await request.is_disconnected():
                 return
             if not events:
+                idle += 1
+                if idle % STATUS_EVERY == 0 and await run_in_threadpool(
+                    _ended, runs, run_id, after
+                ):
+                    return  # ended without a final event still to send: the stream ends too
                 await asyncio.sleep(POLL_SECONDS)
+            else:
+                idle = 0
 
     return StreamingResponse(
         stream(),

@@ -15,6 +15,7 @@ import threading
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -142,10 +143,11 @@ def run_job(request: JobRequest) -> str:
         "rounds": len(run.points),
         "seconds": run.seconds,
     }
+    # A cancel that came after the last round has nothing left to stop: the run is done.
     if not _transition(
         db,
         run_id,
-        ("running",),
+        ("running", "cancelling"),
         status="done",
         selection=run.selection,
         timings=run.seconds,
@@ -186,15 +188,25 @@ class LocalExecutor:
     """At most ``max_jobs`` runs at once in worker processes; the rest wait in line."""
 
     def __init__(self, max_jobs: int) -> None:
+        self._max_jobs = max_jobs
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
-        self._pool = ProcessPoolExecutor(
-            max_workers=max_jobs, mp_context=context, initializer=_exit_with_parent
+        pool = ProcessPoolExecutor(
+            max_workers=self._max_jobs, mp_context=context, initializer=_exit_with_parent
         )
-        for _ in range(max_jobs):
-            self._pool.submit(_warm)
+        for _ in range(self._max_jobs):
+            pool.submit(_warm)
+        return pool
 
     def submit(self, request: JobRequest) -> Future[Any]:
-        return self._pool.submit(run_job, request)
+        try:
+            return self._pool.submit(run_job, request)
+        except BrokenProcessPool:  # a worker died (killed, out of memory): a fresh pool
+            log.warning("the job pool lost a worker; starting a new one")
+            self._pool = self._new_pool()
+            return self._pool.submit(run_job, request)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

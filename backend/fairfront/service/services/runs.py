@@ -26,6 +26,7 @@ from ..settings import Settings
 from ..storage import checked_front as read_front  # 409 for damaged files, never a 500
 from ..store import Database, EventRecord, RunRecord
 from .jobs import ACTIVE, TERMINAL, Executor, JobRequest, append_event
+from .lifecycle import check_capacity
 
 log = logging.getLogger(__name__)
 
@@ -66,19 +67,23 @@ class RunsService:
             append_event(self.db, run_id, "error", message)
         return len(ids)
 
-    def create(self, spec: RunSpec, *, dataset_label: str) -> dict[str, Any]:
+    def create(
+        self, spec: RunSpec, *, dataset_label: str, owner: str | None = None
+    ) -> dict[str, Any]:
         """Check the spec, store the run, queue its job; returns at once."""
         try:
             build_learner(spec)
         except ValueError as error:
             field = "params" if "parameter" in str(error) else "learner"
             raise InvalidRequestError(str(error), field=field) from error
+        check_capacity(self.db, self.settings.max_queued)  # 429 past the queue cap
         run_id = uuid.uuid4().hex
         record = RunRecord(
             id=run_id,
             status="queued",
             spec={**spec.to_dict(), "dataset": dataset_label},
             timings={},
+            owner=owner,
         )
         with self.db.session() as session:
             session.add(record)
@@ -88,8 +93,26 @@ class RunsService:
             database_url=self.settings.sqlalchemy_url,
             run_dir=str(self.run_dir(run_id)),
         )
-        self._futures[run_id] = self.executor.submit(request)
+        try:
+            self._futures[run_id] = self.executor.submit(request)
+        except Exception as error:  # no worker to take it: the run ends here, in words
+            log.exception("run %s could not be queued", run_id)
+            with self.db.session() as session:
+                current = session.get(RunRecord, run_id)
+                if current is not None:
+                    current.status = "failed"
+                    current.error = f"the run could not be started ({type(error).__name__})"
+                    current.finished = datetime.now(UTC)
+            append_event(self.db, run_id, "error", {"message": "the run could not be started"})
+            return self.get(run_id)
         return self.public(record)
+
+    def jobs(self) -> dict[str, Any]:
+        """The futures of the jobs this process started, by run id (a copy)."""
+        return dict(self._futures)
+
+    def forget_job(self, run_id: str) -> None:
+        self._futures.pop(run_id, None)
 
     def cancel(self, run_id: str) -> dict[str, Any]:
         record = self._record(run_id)
