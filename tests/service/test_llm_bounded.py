@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 
 import httpx
@@ -29,7 +28,7 @@ from fairfront.service.explain import (
 from fairfront.service.settings import Settings
 from fairfront.training import RunSpec, TrainedRun, train
 
-from .conftest import LiveServer, module_server
+from .conftest import LiveServer, chat_session, module_server
 from .llm_stub import LLMStub
 
 
@@ -145,7 +144,7 @@ def test_health_stays_fast_while_40_chats_wait_on_a_hanging_model(
     stub.reset()
     with hanging_service.new_client() as client:  # warm: the chat's dataset facts, loaded once
         stub.reply("no tool call")
-        warm = client.post("/api/chat", json={"session_id": uuid.uuid4().hex, "message": "hi"})
+        warm = client.post("/api/chat", json={"session_id": chat_session(client), "message": "hi"})
         assert warm.status_code == 200
     stub.hang()
     results: list[tuple[int, float]] = []
@@ -153,7 +152,7 @@ def test_health_stays_fast_while_40_chats_wait_on_a_hanging_model(
 
     def one_chat() -> None:
         with hanging_service.new_client() as client:
-            session = uuid.uuid4().hex
+            session = chat_session(client)
             started = time.perf_counter()
             response = client.post(
                 "/api/chat", json={"session_id": session, "message": "use compas"}

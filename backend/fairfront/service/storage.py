@@ -79,11 +79,12 @@ def storage_error(error: BaseException) -> ServiceError | None:
 
 
 # An absolute path of two or more parts, optionally quoted: '/srv/models/runs/ab12/front.json'
-_PATH = re.compile(r"""(?<![\w.:/])['"]?(?:/[\w.@+-]+){2,}/?['"]?""")
+_PATH = re.compile(r"""(?<![\w.:/])['"]?(?!/api/)(?:/[\w.@+-]+){2,}/?['"]?""")
 
 
 def redact_paths(text: str) -> str:
-    """``text`` with every absolute server path replaced by ``<file>``."""
+    """``text`` with every absolute server path replaced by ``<file>`` (the service's
+    own ``/api/...`` routes are kept)."""
     return _PATH.sub("<file>", text)
 
 

@@ -7,10 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from ... import __version__
 from .. import llm
+from ..identity import Identity
 from ..services.chat import ChatService
 from ..services.datasets import DatasetsService
 from ..services.explanations import ExplanationsService
@@ -20,9 +21,17 @@ from ..services.lifecycle import Watchdog
 from ..services.runs import RunsService
 from ..settings import Settings, get_settings
 from ..store import Database
-from . import routes_chat, routes_datasets, routes_health, routes_points, routes_runs
-from .deps import Services
+from . import (
+    routes_chat,
+    routes_datasets,
+    routes_health,
+    routes_points,
+    routes_runs,
+    routes_sessions,
+)
+from .deps import Services, owned_path
 from .errors import install_error_handlers
+from .routes_sessions import UNAUTHORIZED
 from .security import SecurityMiddleware
 
 log = logging.getLogger(__name__)
@@ -49,6 +58,7 @@ def build_services(settings: Settings, executor: Any = None) -> Services:
         runs=runs,
         executor=executor,
         watchdog=watchdog,
+        identity=Identity(settings),
         exports=exports,
         explanations=explanations,
         chat=ChatService(db, settings, datasets, runs, explanations, exports),
@@ -77,7 +87,12 @@ def create_app(settings: Settings | None = None, *, executor: Any = None) -> Fas
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (routes_health, routes_datasets, routes_runs, routes_points, routes_chat):
-        app.include_router(module.router)
+    app.include_router(routes_health.router)
+    app.include_router(routes_sessions.router)
+    # Everything else acts for an owner: 401 without a token, 404 for others' things.
+    for module in (routes_datasets, routes_runs, routes_points, routes_chat):
+        app.include_router(
+            module.router, dependencies=[Depends(owned_path)], responses=UNAUTHORIZED
+        )
     app.add_middleware(SecurityMiddleware, settings=settings)
     return app

@@ -16,8 +16,9 @@ from ...fronts import Constraint, SelectionRule
 from ...training import RunSpec
 from ..errors import InvalidRequestError
 from ..services.jobs import TERMINAL
+from ..services.ownership import purge_run
 from ..services.runs import RunsService
-from .deps import DatasetsDep, RunsDep
+from .deps import DatasetsDep, OwnerDep, RunsDep
 from .schemas import ErrorBody, FrontPublic, RunCreate, RunPublic, RunsPublic, SelectRequest
 from .schemas import SelectResponse as SelectResponseBody
 
@@ -51,9 +52,9 @@ def _ended(runs: RunsService, run_id: str, after: int) -> bool:
         507: {"model": ErrorBody, "description": "the store is full"},
     },
 )
-def create_run(body: RunCreate, runs: RunsDep, datasets: DatasetsDep) -> dict:
+def create_run(body: RunCreate, runs: RunsDep, datasets: DatasetsDep, owner: OwnerDep) -> dict:
     """Queue a run; returns its id at once. Follow it at ``/api/runs/{id}/events``."""
-    data = datasets.path_for(body.dataset)
+    data = datasets.path_for(body.dataset, owner)  # a built-in or one of the caller's uploads
     for text in body.constraints:
         try:
             Constraint.parse(text)
@@ -73,12 +74,15 @@ def create_run(body: RunCreate, runs: RunsDep, datasets: DatasetsDep) -> dict:
         test_size=body.test_size,
         random_state=body.seed,
     )
-    return runs.create(spec, dataset_label=body.dataset)
+    return runs.create(spec, dataset_label=body.dataset, owner=owner)
 
 
 @router.get("", response_model=RunsPublic)
-def list_runs(runs: RunsDep, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict:
-    return {"runs": runs.recent(limit)}
+def list_runs(
+    runs: RunsDep, owner: OwnerDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> dict:
+    """The caller's runs, newest first."""
+    return {"runs": runs.recent(limit, owner)}
 
 
 @router.get("/{run_id}", response_model=RunPublic, responses=NOT_FOUND)
@@ -86,9 +90,27 @@ def get_run(run_id: str, runs: RunsDep) -> dict:
     return runs.get(run_id)
 
 
-@router.delete("/{run_id}", response_model=RunPublic, responses={**NOT_FOUND, **CONFLICT})
-def cancel_run(run_id: str, runs: RunsDep) -> dict:
-    """Cancel a queued or running run (a running one stops after its current round)."""
+@router.delete(
+    "/{run_id}",
+    response_model=None,
+    responses={
+        **NOT_FOUND,
+        **CONFLICT,
+        200: {"model": RunPublic, "description": "cancelled (or cancelling)"},
+        204: {"description": "purged: the run's files and rows are gone"},
+    },
+)
+def cancel_run(
+    run_id: str,
+    runs: RunsDep,
+    purge: Annotated[bool, Query(description="remove the ended run's files and rows")] = False,
+) -> Any:
+    """Without ``purge``: cancel a queued or running run (a running one stops after its
+    current round; 409 once it has ended). With ``purge=true``: delete an ended run, its
+    files, events and row (409 while it is still active: cancel it first)."""
+    if purge:
+        purge_run(runs, run_id)
+        return Response(status_code=204)
     return runs.cancel(run_id)
 
 

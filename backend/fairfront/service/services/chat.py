@@ -94,7 +94,7 @@ class ChatService:
         )
 
     # ----- context --------------------------------------------------------------
-    def _infos(self) -> tuple[dict[str, DatasetInfo], dict[str, str]]:
+    def _infos(self, owner: str | None = None) -> tuple[dict[str, DatasetInfo], dict[str, str]]:
         """Datasets the parser may name, and the upload id behind each uploaded name."""
         if self._builtin_infos is None:
             self._builtin_infos = {
@@ -103,7 +103,7 @@ class ChatService:
             }
         infos = dict(self._builtin_infos)
         uploads: dict[str, str] = {}
-        for item in self.datasets.all():
+        for item in self.datasets.all(owner):  # the owner's uploads only
             if item["builtin"]:
                 continue
             profile = item["profile"]
@@ -136,16 +136,16 @@ class ChatService:
         )
 
     # ----- one message ----------------------------------------------------------
-    def handle(self, session_id: str, message: str) -> dict[str, Any]:
+    def handle(self, session_id: str, message: str, owner: str | None = None) -> dict[str, Any]:
         with self.db.session() as session:
             record = session.get(ChatSessionRecord, session_id)
             if record is None:
-                record = ChatSessionRecord(id=session_id, setup={}, history=[])
+                record = ChatSessionRecord(id=session_id, setup={}, history=[], owner=owner)
                 session.add(record)
             setup = Setup.model_validate(record.setup or {})
             run_id = record.run_id
             history = list(record.history or [])
-        infos, uploads = self._infos()
+        infos, uploads = self._infos(owner)
         context = ChatContext(datasets=infos, run=self._run_info(run_id), setup=setup)
         intents = self.llm.parse(message, context) if self.llm else parse(message, context)
 
@@ -159,7 +159,9 @@ class ChatService:
                 actions.append({"type": "setup", "intent": intent.model_dump()})
                 continue
             try:
-                reply, action, run_id, setup = self._act(intent, setup, run_id, infos, uploads)
+                reply, action, run_id, setup = self._act(
+                    intent, setup, run_id, infos, uploads, owner
+                )
             except ServiceError as error:
                 reply, action = f"I could not do that: {error.message}", None
             except ValueError as error:  # a set-up the core refuses, in words
@@ -196,6 +198,7 @@ class ChatService:
         run_id: str | None,
         infos: dict[str, DatasetInfo],
         uploads: dict[str, str],
+        owner: str | None = None,
     ) -> tuple[str, dict[str, Any] | None, str | None, Setup]:
         """One action intent: (reply, action, the session's run id, set-up)."""
         datasets = ", ".join(list_datasets())
@@ -220,7 +223,7 @@ class ChatService:
         if isinstance(intent, StartOver):
             return "Starting over: nothing is set up.", {"type": "start_over"}, None, Setup()
         if isinstance(intent, Train):
-            return self._train(setup, run_id, infos, uploads)
+            return self._train(setup, run_id, infos, uploads, owner)
         if run_id is None:
             return 'There is no trained run yet: set things up and say "train".', None, None, setup
         run = self.runs.get(run_id)
@@ -284,6 +287,7 @@ class ChatService:
         run_id: str | None,
         infos: dict[str, DatasetInfo],
         uploads: dict[str, str],
+        owner: str | None = None,
     ) -> tuple[str, dict[str, Any] | None, str | None, Setup]:
         problems = setup.problems(infos.get(setup.dataset or ""))
         if problems:
@@ -293,8 +297,8 @@ class ChatService:
         except SetupError as error:
             return f"Not ready to train: {error}.", None, run_id, setup
         dataset_id = uploads.get(spec.data, spec.data)
-        spec.data = self.datasets.path_for(dataset_id)
-        run = self.runs.create(spec, dataset_label=dataset_id)
+        spec.data = self.datasets.path_for(dataset_id, owner)
+        run = self.runs.create(spec, dataset_label=dataset_id, owner=owner)
         return (
             f"Training {spec.learner} for {spec.rounds} rounds on {setup.dataset}; the front "
             "grows as the rounds come in.",

@@ -99,12 +99,37 @@ class DatasetsService:
             "profile": profile,
         }
 
-    def all(self) -> list[dict[str, Any]]:
+    def all(self, owner: str | None = None) -> list[dict[str, Any]]:
+        """The built-ins and ``owner``'s uploads (no one else's)."""
         items = [self._builtin_summary(name) for name in list_datasets()]
         with self.db.session() as session:
-            for record in session.query(DatasetRecord).order_by(DatasetRecord.created):
+            query = session.query(DatasetRecord).filter(DatasetRecord.owner == owner)
+            for record in query.order_by(DatasetRecord.created):
                 items.append(self._public(record))
         return items
+
+    def _owned(self, session: Any, dataset_id: str, owner: str | None) -> DatasetRecord:
+        record = session.get(DatasetRecord, dataset_id)
+        if record is None or record.owner != owner:  # someone else's is "no such dataset"
+            raise NotFoundError(f"no dataset {dataset_id!r}", field="dataset")
+        return record
+
+    def find_by_name(self, name: str, owner: str | None) -> list[dict[str, Any]]:
+        """``owner``'s uploads shown as ``name`` (several when they uploaded it twice):
+        for the chat, which must ask which one when there is more than one."""
+        with self.db.session() as session:
+            query = session.query(DatasetRecord).filter(
+                DatasetRecord.owner == owner, DatasetRecord.name == name
+            )
+            return [self._public(r) for r in query.order_by(DatasetRecord.created)]
+
+    def delete(self, dataset_id: str, owner: str | None) -> None:
+        """Remove ``owner``'s upload: its row and its file."""
+        with self.db.session() as session:
+            record = self._owned(session, dataset_id, owner)
+            path = Path(record.path)
+            session.delete(record)
+        path.unlink(missing_ok=True)
 
     def _builtin_summary(self, name: str) -> dict[str, Any]:
         target, positive = _BUILTIN_TARGETS[name]
@@ -117,24 +142,19 @@ class DatasetsService:
             "protected": list(default_protected(name)),
         }
 
-    def get(self, dataset_id: str) -> dict[str, Any]:
+    def get(self, dataset_id: str, owner: str | None = None) -> dict[str, Any]:
         if dataset_id in list_datasets():
             return self.builtin(dataset_id)
         with self.db.session() as session:
-            record = session.get(DatasetRecord, dataset_id)
-            if record is None:
-                raise NotFoundError(f"no dataset {dataset_id!r}", field="dataset")
-            return self._public(record)
+            return self._public(self._owned(session, dataset_id, owner))
 
-    def path_for(self, dataset_id: str) -> str:
-        """What ``RunSpec.data`` takes: a built-in name or the stored file's path."""
+    def path_for(self, dataset_id: str, owner: str | None = None) -> str:
+        """What ``RunSpec.data`` takes: a built-in name or the stored file's path
+        (``owner``'s uploads only)."""
         if dataset_id in list_datasets():
             return dataset_id
         with self.db.session() as session:
-            record = session.get(DatasetRecord, dataset_id)
-            if record is None:
-                raise NotFoundError(f"no dataset {dataset_id!r}", field="dataset")
-            return record.path
+            return self._owned(session, dataset_id, owner).path
 
     def _public(self, record: DatasetRecord) -> dict[str, Any]:
         return {
@@ -146,7 +166,9 @@ class DatasetsService:
             "created": record.created.isoformat(),
         }
 
-    def save_upload(self, source: BinaryIO, filename: str | None) -> dict[str, Any]:
+    def save_upload(
+        self, source: BinaryIO, filename: str | None, owner: str | None = None
+    ) -> dict[str, Any]:
         """Copy an upload to a generated path (never its own name), check and profile it."""
         self.upload_dir.mkdir(parents=True, exist_ok=True)
         dataset_id = uuid.uuid4().hex
@@ -176,7 +198,12 @@ class DatasetsService:
             partial.unlink(missing_ok=True)
         name = display_name(filename)
         record = DatasetRecord(
-            id=dataset_id, name=name, path=str(path), rows=len(frame), profile=profile_frame(frame)
+            id=dataset_id,
+            name=name,
+            path=str(path),
+            rows=len(frame),
+            profile=profile_frame(frame),
+            owner=owner,
         )
         with self.db.session() as session:
             session.add(record)

@@ -162,12 +162,20 @@ class RunsService:
     def get(self, run_id: str) -> dict[str, Any]:
         return self.public(self._record(run_id))
 
-    def recent(self, limit: int = 100) -> list[dict[str, Any]]:
+    def recent(self, limit: int = 100, owner: str | None = None) -> list[dict[str, Any]]:
+        """``owner``'s runs, newest first."""
         with self.db.session() as session:
             records = session.scalars(
-                select(RunRecord).order_by(RunRecord.created.desc()).limit(limit)
+                select(RunRecord)
+                .where(RunRecord.owner == owner)
+                .order_by(RunRecord.created.desc())
+                .limit(limit)
             )
             return [self.public(r) for r in records]
+
+    def owner_of(self, run_id: str) -> str | None:
+        """The run's owner; :class:`NotFoundError` when there is no such run."""
+        return self._record(run_id).owner
 
     def events(self, run_id: str, after: int = 0, limit: int = 500) -> list[dict[str, Any]]:
         with self.db.session() as session:
