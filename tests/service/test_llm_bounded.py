@@ -115,7 +115,7 @@ def test_a_full_llm_pool_falls_back_at_once(fresh: LLMStub, facts: FactSheet) ->
             time.sleep(0.01)
         started = time.perf_counter()
         result = explain(facts, explainer(fresh))
-        assert time.perf_counter() - started < 0.3
+        assert time.perf_counter() - started < 1.0  # not the 5 s deadline
         assert result.source == "builtin" and "busy" in (result.reason or "")
         fresh.release()
         holder.join(timeout=10)

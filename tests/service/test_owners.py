@@ -84,7 +84,8 @@ def test_without_a_token_nothing_but_health_and_sessions(live: LiveServer) -> No
         assert anonymous.get("/api/runs", headers=forged).status_code == 401
         token = live.token
         owner, signature = token.split(".")
-        tampered = {"Authorization": f"Bearer {owner[:-1]}A.{signature}"}
+        changed = owner[:-1] + ("B" if owner[-1] == "A" else "A")
+        tampered = {"Authorization": f"Bearer {changed}.{signature}"}
         assert anonymous.get("/api/runs", headers=tampered).status_code == 401
 
 

@@ -36,7 +36,7 @@ def test_restart_after_sigkill(tmp_path: Path, spawn: Callable[..., LiveServer])
     assert not first.group_alive(), "a worker outlived the SIGKILL of its group"
 
     second = spawn(models)
-    with second.new_client() as client:
+    with second.new_client(headers={"Authorization": f"Bearer {first.token}"}) as client:
         finished = client.get(f"/api/runs/{done_id}").json()
         assert finished["status"] == "done"
         front = client.get(f"/api/runs/{done_id}/front")
@@ -79,7 +79,7 @@ def test_a_worker_left_by_a_killed_server_does_not_rewrite_the_run(
     first.process.wait(timeout=10)
 
     second = spawn(models)
-    with second.new_client() as client:
+    with second.new_client(headers={"Authorization": f"Bearer {first.token}"}) as client:
         assert client.get(f"/api/runs/{long_id}").json()["status"] == "failed"
         final = read_events(client, long_id, timeout=10)[-1]
         assert final.event == "error"

@@ -178,9 +178,11 @@ def test_damaged_files_stay_409_after_a_restart(
     assert_damaged(first.client.get(f"/api/runs/{run_id}/front"))
     first.kill_group()
     second = spawn(models)
-    assert second.client.get(f"/api/runs/{run_id}").json()["status"] == "done"
-    assert_damaged(second.client.get(f"/api/runs/{run_id}/front"))
-    assert_damaged(second.client.get(f"/api/runs/{run_id}/points/2/model.onnx"))
+    # The owner's token outlives the restart (the signing secret is kept with the store).
+    with second.new_client(headers={"Authorization": f"Bearer {first.token}"}) as client:
+        assert client.get(f"/api/runs/{run_id}").json()["status"] == "done"
+        assert_damaged(client.get(f"/api/runs/{run_id}/front"))
+        assert_damaged(client.get(f"/api/runs/{run_id}/points/2/model.onnx"))
 
 
 # ----- a full and a read-only store ----------------------------------------------------
