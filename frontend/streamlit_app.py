@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+import identity
 import panels
 import state
 import streamlit as st
@@ -17,6 +18,7 @@ log = logging.getLogger("fairfront.frontend")
 
 st.set_page_config(page_title="fairfront", page_icon=":material/balance:", layout="wide")
 state.init()
+identity.ensure_owner()
 
 navigation = st.navigation(
     [
