@@ -24,6 +24,7 @@ navigation = st.navigation(
     [
         st.Page("pages/chat.py", title="Chat", icon=":material/chat:", default=True),
         st.Page("pages/front.py", title="Explore the front", icon=":material/scatter_plot:"),
+        st.Page("pages/runs.py", title="Runs", icon=":material/history:"),
         st.Page("pages/datasets.py", title="Datasets", icon=":material/table:"),
     ]
 )
