@@ -4,6 +4,7 @@ set-up, action intents call the same services as the HTTP routes."""
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -84,6 +85,7 @@ class ChatService:
         self.explanations = explanations
         self.exports = exports
         self._builtin_infos: dict[str, DatasetInfo] | None = None
+        self._infos_lock = threading.Lock()
         client = make_llm_client(settings)
         self.llm = (
             LLMIntentParser(
@@ -96,11 +98,12 @@ class ChatService:
     # ----- context --------------------------------------------------------------
     def _infos(self, owner: str | None = None) -> tuple[dict[str, DatasetInfo], dict[str, str]]:
         """Datasets the parser may name, and the upload id behind each uploaded name."""
-        if self._builtin_infos is None:
-            self._builtin_infos = {
-                name: DatasetInfo.from_dataset(load_dataset(name), builtin=True)
-                for name in list_datasets()
-            }
+        with self._infos_lock:  # once, not once per waiting thread (a thundering herd)
+            if self._builtin_infos is None:
+                self._builtin_infos = {
+                    name: DatasetInfo.from_dataset(load_dataset(name), builtin=True)
+                    for name in list_datasets()
+                }
         infos = dict(self._builtin_infos)
         uploads: dict[str, str] = {}
         for item in self.datasets.all(owner):  # the owner's uploads only
