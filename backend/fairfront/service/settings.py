@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     llm_workers: int = Field(
         default=4, ge=1, le=64, description="LLM calls at once; more fall back at once"
     )
+    chat_workers: int = Field(
+        default=8,
+        ge=1,
+        le=64,
+        description="chat turns computed at once (keep above llm_workers); more wait their turn",
+    )
     allowed_hosts: list[str] = Field(
         default=["127.0.0.1", "localhost", "[::1]"],
         description="Host header names answered (any port); '*' for any",
