@@ -17,23 +17,19 @@ RUN apt-get update \
 RUN useradd --create-home --uid 10001 fairfront
 WORKDIR /opt/fairfront
 
-# Dependencies first, so a source change does not reinstall them.
+# Build the wheel in a throw-away stage's folder, then install only the wheel: the image
+# holds the package (the web page and prompt templates inside it), not the sources.
 COPY pyproject.toml README.md ./
-COPY app/__init__.py app/__init__.py
-COPY backend/fairfront/__init__.py backend/fairfront/__init__.py
-RUN pip install -e ".[export]"
-
-# The sources: the editable install points at them, and `fairfront serve` finds
-# frontend/ beside the app package.
 COPY app app
 COPY backend backend
-COPY frontend frontend
-COPY prompts prompts
+RUN pip wheel --no-deps --wheel-dir /tmp/wheels . \
+    && pip install "$(ls /tmp/wheels/fairfront-*.whl)[export]" \
+    && rm -rf /tmp/wheels /opt/fairfront/*
 
 RUN mkdir -p /data/models && chown -R fairfront /data
 USER fairfront
 VOLUME ["/data"]
 EXPOSE 8000 8501
 
-# Default: the service. The web page is the same image with another command (see compose).
+# Default: the service. The web page is the same image with `fairfront page` (see compose).
 CMD ["fairfront", "api", "--host", "0.0.0.0", "--port", "8000"]

@@ -10,10 +10,18 @@ import socket
 import subprocess
 import sys
 import time
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_api_arguments", "add_serve_arguments", "api_command", "serve_command"]
+__all__ = [
+    "add_api_arguments",
+    "add_page_arguments",
+    "add_serve_arguments",
+    "api_command",
+    "page_command",
+    "serve_command",
+]
 
 _HOST = "127.0.0.1"
 
@@ -50,15 +58,36 @@ def _check_ports_free(ports: tuple[int, ...]) -> None:
                 ) from error
 
 
-def _web_page_entry(repo: Path) -> Path:
-    """The Streamlit script of the web page, or ``FileNotFoundError``."""
-    entry = repo / "frontend" / "streamlit_app.py"
+def _web_page_entry() -> Path:
+    """The Streamlit script of the web page, shipped inside the package (found with
+    :mod:`importlib.resources`, so an installed wheel serves it from any directory)."""
+    entry = Path(str(resources.files("fairfront") / "page" / "streamlit_app.py"))
     if not entry.is_file():
         raise FileNotFoundError(
-            f"the web page is not at {entry}; `fairfront serve` runs from a clone of the "
-            "repository installed with `pip install -e .`"
+            f"the web page is not at {entry}; reinstall fairfront (`pip install .`)"
         )
     return entry
+
+
+def _page_command(entry: Path, host: str, port: int) -> list[str]:
+    """Streamlit serving the web page on ``host:port``."""
+    return [
+            sys.executable, "-m", "streamlit", "run", str(entry),
+            "--server.headless", "true",
+            "--server.address", host,
+            "--server.port", str(port),
+            "--browser.gatherUsageStats", "false",
+            "--server.fileWatcherType", "none",
+            "--client.toolbarMode", "viewer",
+            "--client.showErrorDetails", "none",
+    ]  # fmt: skip
+
+
+def page_command(args: argparse.Namespace) -> int:
+    """Run the web page alone (the service is at ``FAIRFRONT_API_URL``) until stopped."""
+    command = _page_command(_web_page_entry(), args.host, args.port)
+    os.execv(command[0], command)  # noqa: S606 - our own interpreter, no shell
+    return 0  # pragma: no cover - execv does not return
 
 
 def _child_commands(entry: Path, api_port: int, ui_port: int) -> dict[str, list[str]]:
@@ -67,16 +96,7 @@ def _child_commands(entry: Path, api_port: int, ui_port: int) -> dict[str, list[
         "service": [
             sys.executable, "-m", "app.cli", "api", "--host", _HOST, "--port", str(api_port),
         ],
-        "web page": [
-            sys.executable, "-m", "streamlit", "run", str(entry),
-            "--server.headless", "true",
-            "--server.address", _HOST,
-            "--server.port", str(ui_port),
-            "--browser.gatherUsageStats", "false",
-            "--server.fileWatcherType", "none",
-            "--client.toolbarMode", "viewer",
-            "--client.showErrorDetails", "none",
-        ],
+        "web page": _page_command(entry, _HOST, ui_port),
     }  # fmt: skip
 
 
@@ -166,9 +186,8 @@ def serve_command(args: argparse.Namespace) -> int:
     if args.api_port == args.ui_port:
         raise ValueError("--api-port and --ui-port must differ")
     _check_ports_free((args.api_port, args.ui_port))
-    # frontend/ is a folder of the repository beside the app package, not a package.
-    repo = Path(__file__).resolve().parent.parent
-    entry = _web_page_entry(repo)
+    workdir = Path.cwd()  # the service's models/ folder defaults to one here
+    entry = _web_page_entry()
     api_url, ui_url = f"http://{_HOST}:{args.api_port}", f"http://{_HOST}:{args.ui_port}"
     env = {**os.environ, "FAIRFRONT_API_URL": api_url}
     commands = _child_commands(entry, args.api_port, args.ui_port)
@@ -177,7 +196,7 @@ def serve_command(args: argparse.Namespace) -> int:
     children = _Children(args.timeout)
     previous = {s: signal.signal(s, children.on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        problem = _run_children(children, commands, health, repo, env, running)
+        problem = _run_children(children, commands, health, workdir, env, running)
     finally:
         children.stop_all()
         for signum, handler in previous.items():
@@ -193,6 +212,12 @@ def add_api_arguments(api: argparse.ArgumentParser) -> None:
     """The options of ``api``."""
     api.add_argument("--host", default="127.0.0.1")
     api.add_argument("--port", type=int, default=8000)
+
+
+def add_page_arguments(page: argparse.ArgumentParser) -> None:
+    """The options of ``page``."""
+    page.add_argument("--host", default="127.0.0.1")
+    page.add_argument("--port", type=int, default=8501)
 
 
 def add_serve_arguments(se: argparse.ArgumentParser) -> None:

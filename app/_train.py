@@ -8,19 +8,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from fairfront.learners import RoundInfo
 from fairfront.metrics import NOTIONS
-from fairfront.training import LEARNERS, RunSpec, train, write_run
+from fairfront.runs import PointEvent, RunSpec, TrainedRun, train, write_run
+from fairfront.vocabulary import LEARNERS, learner_names
 
 from ._data_options import add_data_options
 from ._tables import format_cell, front_legend, front_table
-from ._train_multitask import MULTITASK_LEARNERS, train_multitask_command
+from ._train_multitask import multitask_options, print_epoch, print_multitask_summary
 
 __all__ = ["add_train_arguments", "train_command"]
 
 log = logging.getLogger("fairfront")
 
-# Boosting hyperparameters passed to the learner when given.
+# Learner hyperparameters passed to the learner when given (each learner refuses the
+# ones it does not take, naming those it does).
 _LEARNER_PARAMS = (
     "max_depth",
     "learning_rate",
@@ -30,21 +31,21 @@ _LEARNER_PARAMS = (
 )
 
 
-class _RoundProgressBar:
-    """A tqdm bar on stderr advanced once per boosting round (nothing when quiet)."""
+class _ProgressBar:
+    """A tqdm bar on stderr advanced once per point (nothing when quiet)."""
 
-    def __init__(self, total: int, quiet: bool) -> None:
+    def __init__(self, unit: str, quiet: bool) -> None:
         self.bar: Any = None
-        self.total = total
+        self.unit = unit
         self.quiet = quiet
 
-    def __call__(self, info: RoundInfo) -> None:
+    def __call__(self, event: PointEvent) -> None:
         if self.quiet:
             return
-        if self.bar is None:  # made at the first round, so a data error shows no empty bar
+        if self.bar is None:  # made at the first point, so a data error shows no empty bar
             from tqdm import tqdm
 
-            self.bar = tqdm(total=self.total, unit="round", desc="boosting", file=sys.stderr)
+            self.bar = tqdm(total=event.total, unit=self.unit, desc="training", file=sys.stderr)
         self.bar.update(1)
 
     def close(self) -> None:
@@ -52,18 +53,19 @@ class _RoundProgressBar:
             self.bar.close()
 
 
-def _print_summary(run: Any, out: Path, all_points: bool) -> None:
+def _print_summary(run: TrainedRun, out: Path, all_points: bool) -> None:
     """The front table, the chosen round, the baseline's figures and the files written."""
-    front = run.front()
+    front = run.front.model_dump(mode="json")
     print(front_table(front, all_points=all_points))
     print(front_legend(front))
-    print(f"selected round {run.selected_round}: {run.selection['reason']}")
-    if run.baseline is not None:
-        split = "test" if "test" in run.baseline else "validation"
-        block = run.baseline[split]
+    print(f"selected round {run.selected_round}: {run.selection.reason}")
+    baseline = run.front.baseline
+    if baseline is not None:
+        split = "test" if baseline.test is not None else "validation"
+        block = (baseline.test or baseline.validation).model_dump(mode="json")
         worst = ", ".join(f"{n} {format_cell(block[n]['value']).strip()}" for n in front["notions"])
         print(
-            f"baseline ({run.baseline['description']}), {split}: balanced accuracy "
+            f"baseline ({baseline.description}), {split}: balanced accuracy "
             f"{format_cell(block['balanced_accuracy']).strip()}, {worst}"
         )
     print(
@@ -72,17 +74,21 @@ def _print_summary(run: Any, out: Path, all_points: bool) -> None:
     )
 
 
-def train_command(args: argparse.Namespace) -> int:
-    """Train a boosting learner, or with ``--tasks`` a multi-task one."""
-    out = Path(args.out)
-    if out.exists() and any(out.iterdir()) and not args.force:
-        raise ValueError(f"{str(out)!r} is not empty; choose another --out or pass --force")
-    if args.tasks or args.learner in MULTITASK_LEARNERS:
-        return train_multitask_command(args, out)
+def _spec(args: argparse.Namespace) -> RunSpec:
+    """The run spec the options ask for, boosting or (with --tasks) multi-task."""
+    params = {name: getattr(args, name) for name in _LEARNER_PARAMS}
+    params = {name: value for name, value in params.items() if value is not None}
+    multitask = LEARNERS[args.learner].multitask
+    if args.tasks and not multitask:
+        raise ValueError(
+            f"--tasks needs a multi-task learner ({', '.join(learner_names('multitask'))}), "
+            f"not {args.learner!r}"
+        )
+    if multitask:
+        return multitask_options(args, params)
     if args.sweep:
         raise ValueError(f"--sweep applies to the multi-task learners, not to {args.learner}")
-    params = {name: getattr(args, name) for name in _LEARNER_PARAMS}
-    spec = RunSpec(
+    return RunSpec(
         data=args.data,
         target=args.target,
         positive=args.positive,
@@ -92,21 +98,39 @@ def train_command(args: argparse.Namespace) -> int:
         notions=args.notions,
         rounds=args.rounds,
         constraints=args.constraint or [],
-        params={name: value for name, value in params.items() if value is not None},
+        params=params,
         test_size=args.test_size,
         random_state=args.seed,
         baseline=not args.no_baseline,
     )
-    progress = _RoundProgressBar(args.rounds, quiet=args.quiet)
+
+
+def train_command(args: argparse.Namespace) -> int:
+    """Train any learner: boosting, or with ``--tasks`` a multi-task one."""
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()) and not args.force:
+        raise ValueError(f"{str(out)!r} is not empty; choose another --out or pass --force")
+    spec = _spec(args)
+    multitask = spec.family == "multitask"
+    progress = _ProgressBar("round", quiet=args.quiet or multitask)
+
+    def on_point(event: PointEvent) -> None:
+        if multitask and not args.quiet:
+            print_epoch(event, spec.epochs)
+        progress(event)
+
     try:
-        run = train(spec, on_round=progress)
+        run = train(spec, on_point=on_point)
     finally:
         progress.close()
     for warning in run.dataset.warnings:
         log.warning("%s", warning)
     write_run(run, out)
     if not args.quiet:
-        _print_summary(run, out, args.all_points)
+        if multitask:
+            print_multitask_summary(run, out)
+        else:
+            _print_summary(run, out, args.all_points)
     return 0
 
 
@@ -115,9 +139,10 @@ def add_train_arguments(tr: argparse.ArgumentParser) -> None:
     add_data_options(tr)
     tr.add_argument(
         "--learner",
-        choices=[*LEARNERS, *MULTITASK_LEARNERS],
+        choices=list(LEARNERS),
         default="mmm_fair",
-        help="boosting (mmm_fair, adafair) or, with --tasks, multi-task (fairbranch, l2t_fmt, mtl)",
+        help=f"boosting ({', '.join(learner_names('boosting'))}) or, with --tasks, multi-task "
+        f"({', '.join(learner_names('multitask'))})",
     )
     tr.add_argument(
         "--tasks",

@@ -1,73 +1,72 @@
-"""``fairfront train --tasks ...``: a multi-task learner (needs the ``mtl`` extra: torch)."""
+"""``fairfront train --tasks ...``: the multi-task options, epoch lines and summary.
+
+Training itself goes through :mod:`fairfront.runs` like every learner (needs the ``mtl``
+extra: torch).
+"""
 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 from typing import Any
 
 from fairfront.metrics import NOTIONS
+from fairfront.runs import PointEvent, RunSpec, TrainedRun
 
 from ._tables import format_cell
 
-__all__ = ["MULTITASK_LEARNERS", "train_multitask_command"]
-
-log = logging.getLogger("fairfront")
-
-MULTITASK_LEARNERS = ("fairbranch", "l2t_fmt", "mtl")
+__all__ = ["multitask_options", "parse_sweep", "print_epoch", "print_multitask_summary"]
 
 
-def _print_epoch(info: Any) -> None:
-    """One line on stderr per epoch: the training loss and each task's validation figures."""
+def _eo_sum(block: Any) -> float | None:
+    notion = block.notion("eo_sum")
+    return None if notion is None else notion.value
+
+
+def print_epoch(event: PointEvent, epochs: int) -> None:
+    """One line on stderr per epoch (of ``epochs``): each task's validation figures."""
+    point = event.point
     cells = "  ".join(
-        f"{task}: acc {format_cell(block['accuracy']).strip()} "
-        f"bacc {format_cell(block['balanced_accuracy']).strip()} eo_sum "
-        f"{format_cell(block['eo_sum']['value']).strip()}"
-        for task, block in info.validation.items()
+        f"{task}: acc {format_cell(blocks.validation.accuracy).strip()} "
+        f"bacc {format_cell(blocks.validation.balanced_accuracy).strip()} eo_sum "
+        f"{format_cell(_eo_sum(blocks.validation)).strip()}"
+        for task, blocks in (point.tasks or {}).items()
     )
-    note = f"  [{info.note}]" if info.note else ""
-    setting = ", ".join(f"{k}={v}" for k, v in info.setting.items())
+    note = f"  [{event.note}]" if event.note else ""
+    setting = ", ".join(f"{k}={v}" for k, v in (point.setting or {}).items())
     prefix = f"{setting}: " if setting else ""
-    print(
-        f"{prefix}epoch {info.epoch}/{info.n_epochs} ({info.seconds:.2f} s) train loss "
-        f"{info.train_loss:.4f}; validation {cells}{note}",
-        file=sys.stderr,
-    )
+    print(f"{prefix}epoch {point.epoch}/{epochs}; validation {cells}{note}", file=sys.stderr)
 
 
-def _ignore_epoch(info: Any) -> None:
-    """The ``--quiet`` epoch callback."""
-
-
-def _print_summary(run: Any, out: Path) -> None:
-    """The chosen epoch's per-task figures, the gains over single-task models, the files."""
-    front = run.front()
-    selected = run.points[run.selected]
-    split = "test" if "test" in selected else "validation"
-    print(f"selected: {run.fits.reason}")
+def print_multitask_summary(run: TrainedRun, out: Path) -> None:
+    """The chosen point's per-task figures, the gains over single-task models, the files."""
+    front = run.front
+    selected = run.selected_point
+    split = "test" if selected.test is not None else "validation"
+    print(f"selected: {run.selection.reason}")
     print(
         f"{'task':>20}  {split + ' acc':>9}  {'bal. acc':>9}  {'eo':>7}  {'eo_sum':>7}  (eo_sum = "
         f"{NOTIONS['eo_sum'].label})"
     )
-    for task, blocks in selected["tasks"].items():
-        block = blocks[split]
+    for task, blocks in (selected.tasks or {}).items():
+        block = blocks.test if split == "test" and blocks.test is not None else blocks.validation
+        eo = block.notion("eo")
         print(
-            f"{task:>20}  {format_cell(block['accuracy'], 9)}  "
-            f"{format_cell(block['balanced_accuracy'], 9)}  "
-            f"{format_cell(block['eo']['value'])}  {format_cell(block['eo_sum']['value'])}"
+            f"{task:>20}  {format_cell(block.accuracy, 9)}  "
+            f"{format_cell(block.balanced_accuracy, 9)}  "
+            f"{format_cell(None if eo is None else eo.value)}  {format_cell(_eo_sum(block))}"
         )
-    if run.baselines is not None:
-        mean = run.baselines["gains"]["mean"]
+    if front.baselines is not None:
+        mean = front.baselines.gains["mean"]
         print(
-            f"against single-task models ({run.baselines['split']}): knowledge gain "
+            f"against single-task models ({front.baselines.split}): knowledge gain "
             f"{format_cell(mean['knowledge_gain']).strip()}, discrimination gain (eo_sum) "
             f"{format_cell(mean['discrimination_gain']['eo_sum']).strip()} (mean over tasks)"
         )
     print(
-        f"wrote {out / 'front.json'} ({len(front['points'])} points, "
-        f"{len(front['front_rounds'])} on the front) in {sum(run.seconds.values()):.1f} s"
+        f"wrote {out / 'front.json'} ({len(front.points)} points, "
+        f"{len(front.front_rounds)} on the front) in {sum(run.seconds.values()):.1f} s"
     )
 
 
@@ -99,17 +98,10 @@ def parse_sweep(items: list[str]) -> dict[str, list[Any]]:
     return sweep
 
 
-def train_multitask_command(args: argparse.Namespace, out: Path) -> int:
-    """Train the multi-task learner ``args`` name on ``--tasks``; write the run to ``out``."""
+def multitask_options(args: argparse.Namespace, params: dict[str, Any]) -> RunSpec:
+    """The multi-task run spec of ``fairfront train --tasks ...``."""
     if not args.tasks:
         raise ValueError(f"--learner {args.learner} needs --tasks T1 T2 ...")
-    if args.learner not in MULTITASK_LEARNERS:
-        raise ValueError(
-            f"--tasks needs a multi-task learner ({', '.join(MULTITASK_LEARNERS)}), "
-            f"not {args.learner!r}"
-        )
-    from fairfront.multitask import MultiTaskSpec, train_multitask, write_multitask_run
-
     for option, value in (
         ("--max-depth", args.max_depth),
         ("--class-balance", args.class_balance),
@@ -117,18 +109,13 @@ def train_multitask_command(args: argparse.Namespace, out: Path) -> int:
     ):
         if value is not None:
             raise ValueError(f"{option} applies to the boosting learners, not to {args.learner}")
-    params = {
-        name: getattr(args, name)
-        for name in ("learning_rate", "validation_size", "fairness_weight")
-        if getattr(args, name) is not None
-    }
+    params = {k: v for k, v in params.items() if k not in ("max_depth", "class_balance")}
     if "fairness_weight" in params and args.learner == "mtl":
         raise ValueError("--fairness-weight applies to fairbranch, not to mtl (no fairness loss)")
-    positives = dict.fromkeys(args.tasks, args.positive) if args.positive else {}
-    spec = MultiTaskSpec(
+    return RunSpec(
         data=args.data,
         tasks=list(args.tasks),
-        positives=positives,
+        positives=dict.fromkeys(args.tasks, args.positive) if args.positive else {},
         protected=args.protected,
         drop=args.drop or [],
         learner=args.learner,
@@ -139,10 +126,3 @@ def train_multitask_command(args: argparse.Namespace, out: Path) -> int:
         random_state=args.seed,
         baseline=not args.no_baseline,
     )
-    run = train_multitask(spec, on_epoch=_ignore_epoch if args.quiet else _print_epoch)
-    for warning in run.dataset.warnings:
-        log.warning("%s", warning)
-    write_multitask_run(run, out)
-    if not args.quiet:
-        _print_summary(run, out)
-    return 0

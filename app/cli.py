@@ -15,11 +15,18 @@ from fairfront.datasets import DatasetError
 from fairfront.fronts import ConstraintError, SelectionError
 from fairfront.groups import GroupingError
 from fairfront.metrics import MissingGroupError
-from fairfront.training import RunDirectoryError
+from fairfront.runs import RunDirectoryError
 
 from ._export import add_export_arguments, export_command
 from ._metrics import add_metrics_arguments, metrics_command
-from ._serve import add_api_arguments, add_serve_arguments, api_command, serve_command
+from ._serve import (
+    add_api_arguments,
+    add_page_arguments,
+    add_serve_arguments,
+    api_command,
+    page_command,
+    serve_command,
+)
 from ._train import add_train_arguments, train_command
 
 __all__ = ["USER_ERRORS", "build_parser", "main"]
@@ -62,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
     api = commands.add_parser("api", help="start the web service (FastAPI, uvicorn)")
     add_api_arguments(api)
     api.set_defaults(handler=api_command)
+
+    page = commands.add_parser(
+        "page", help="start the web page alone (its service: FAIRFRONT_API_URL)"
+    )
+    add_page_arguments(page)
+    page.set_defaults(handler=page_command)
 
     serve = commands.add_parser(
         "serve", help="start the service and the web page on 127.0.0.1 (Ctrl-C stops both)"

@@ -32,7 +32,7 @@ from sklearn.pipeline import Pipeline
 
 from fairfront.datasets import load_dataset
 from fairfront.export import export_model, onnx_feed
-from fairfront.training import RunSpec, load_model, train, write_run
+from fairfront.runs import RunSpec, load_model, train, write_run
 
 
 def best_of(repeat: int, call: Callable[[], Any]) -> float:

@@ -3,7 +3,7 @@
 For each dataset view (COMPAS: two_year_recid + is_violent_recid, race African-American /
 other protected, a 75/25 split drawn per seed; Adult: income + married, sex protected,
 adult.data -> adult.test) and each seed, every learner (``fairbranch``, ``l2t_fmt``,
-``mtl``) is fitted through :func:`fairfront.multitask.train_multitask`, which also fits
+``mtl``) is fitted through :func:`fairfront.runs.train`, which also fits
 the learner's single-task baselines (the same class and parameters with T = 1, one model
 per task). Reported on the test split at the selected epoch, mean and standard deviation
 over seeds: mean accuracy, balanced accuracy and ``eo_sum`` / ``eo`` over tasks for the
@@ -31,7 +31,10 @@ from typing import Any
 import torch
 
 from fairfront.datasets import load_multitask
-from fairfront.multitask import MTL_LEARNERS, MultiTaskSpec, train_multitask
+from fairfront.runs import RunSpec, train
+from fairfront.vocabulary import learner_names
+
+MTL_LEARNERS = learner_names("multitask")
 
 VIEWS = {"compas": ["race"], "adult": ["sex"]}
 
@@ -46,7 +49,7 @@ def run_one(
     data: str, learner: str, seed: int, epochs: int, params: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     dataset = load_multitask(data, protected=VIEWS[data], random_state=seed)
-    spec = MultiTaskSpec(
+    spec = RunSpec(
         data=data,
         protected=VIEWS[data],
         learner=learner,
@@ -54,19 +57,20 @@ def run_one(
         params=dict(params or {}),
         random_state=seed,
     )
-    run = train_multitask(spec, dataset=dataset)
-    selected = run.points[run.selected]
-    assert run.baselines is not None
-    base = run.baselines["mean"]
-    stl_seconds = sum(e["fit_seconds"] for e in run.baselines["tasks"].values())
-    stl_epochs = sum(e["epochs_fitted"] for e in run.baselines["tasks"].values())
+    run = train(spec, dataset=dataset)
+    selected = run.selected_point.model_dump(mode="json")
+    assert run.front.baselines is not None
+    baselines = run.front.baselines.model_dump(mode="json")
+    base = baselines["mean"]
+    stl_seconds = sum(e["fit_seconds"] for e in baselines["tasks"].values())
+    stl_epochs = sum(e["epochs_fitted"] for e in baselines["tasks"].values())
     return {
         "data": data,
         "learner": learner,
         "seed": seed,
         "epochs_fitted": run.learner.n_epochs_,
         "selected_epoch": run.learner.selected_epoch_,
-        "setting": run.setting,
+        "setting": run.selection.setting,
         "fit_seconds": run.learner.fit_seconds_,
         "seconds_per_epoch": run.learner.fit_seconds_ / run.learner.n_epochs_,
         "stl_seconds_per_epoch": stl_seconds / max(1, stl_epochs),
@@ -82,14 +86,14 @@ def run_one(
             "balanced_accuracy": base["balanced_accuracy"],
             "eo_sum": base["eo_sum"]["value"],
             "eo": base["eo"]["value"],
-            "tasks": {t: e["test"] for t, e in run.baselines["tasks"].items()},
+            "tasks": {t: e["test"] for t, e in baselines["tasks"].items()},
         },
-        "gains": run.baselines["gains"],
+        "gains": baselines["gains"],
         "trivial": {
             side: any(bool(b.get("trivial")) for b in blocks.values())
             for side, blocks in (
                 ("mtl", {t: b["test"] for t, b in selected["tasks"].items()}),
-                ("stl", {t: e["test"] for t, e in run.baselines["tasks"].items()}),
+                ("stl", {t: e["test"] for t, e in baselines["tasks"].items()}),
             )
         },
     }
@@ -179,7 +183,7 @@ def per_task_table(rows: list[dict[str, Any]]) -> str:
 
 def timing(epochs: int, params: dict[str, Any] | None = None) -> dict[str, Any]:
     """FairBranch on Adult (income, married; sex), all ``epochs`` epochs, no early stop."""
-    spec = MultiTaskSpec(
+    spec = RunSpec(
         data="adult",
         protected=["sex"],
         learner="fairbranch",
@@ -188,7 +192,7 @@ def timing(epochs: int, params: dict[str, Any] | None = None) -> dict[str, Any]:
         baseline=False,
     )
     started = time.perf_counter()
-    run = train_multitask(spec)
+    run = train(spec)
     return {
         "what": f"FairBranch, Adult (income, married), sex, {epochs} epochs, no early stop",
         "fit_seconds": run.learner.fit_seconds_,

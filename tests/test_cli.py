@@ -15,7 +15,7 @@ import pytest
 from app.cli import main
 from fairfront.datasets import load_dataset
 from fairfront.metrics import evaluate
-from fairfront.training import load_model
+from fairfront.runs import load_model
 
 # The raw German credit file, from the copy packaged with fairfront (a gzip of the original).
 GERMAN_GZ = resources.files("fairfront.datasets") / "data" / "german.csv.gz"

@@ -43,7 +43,7 @@ from fairfront.export import (
 )
 from fairfront.export._converters import ensemble_arrays, leaf_votes
 from fairfront.learners import AdaFairClassifier, MMMFairClassifier
-from fairfront.training import RunSpec, TrainedRun, train, write_run
+from fairfront.runs import RunSpec, TrainedRun, train, write_run
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBABILITY_TOLERANCE = 1e-5

@@ -22,19 +22,22 @@ from fairfront.datasets import (  # noqa: E402
     load_dataset,
     load_multitask,
 )
-from fairfront.metrics import evaluate  # noqa: E402
-from fairfront.multitask import (  # noqa: E402
+from fairfront.export import export_multitask  # noqa: E402
+from fairfront.learners.multitask import (  # noqa: E402
     EpochInfo,
     FairBranchClassifier,
     L2TFMTClassifier,
     MultiTaskMLPClassifier,
-    MultiTaskSpec,
     TaskClassError,
-    export_multitask,
-    load_multitask_model,
-    train_multitask,
-    write_multitask_run,
 )
+from fairfront.metrics import evaluate  # noqa: E402
+from fairfront.runs import RunSpec, load_model, read_run, train, write_run  # noqa: E402
+
+
+def load_multitask_model(run_dir: Path) -> tuple[Any, Any, dict[str, Any]]:
+    """The selected point's preprocessor and network, and run.json."""
+    model = load_model(run_dir)
+    return model.preprocess, model.network, read_run(run_dir)
 
 
 @pytest.fixture(autouse=True)
@@ -256,15 +259,15 @@ def test_labels_must_be_binary_and_both_classes_present(
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     torch.set_num_threads(1)
     out = tmp_path_factory.mktemp("mt") / "run"
-    spec = MultiTaskSpec(data="compas", protected=["race"], learner="fairbranch", epochs=5)
-    run = train_multitask(spec)
-    write_multitask_run(run, out)
+    spec = RunSpec(data="compas", protected=["race"], learner="fairbranch", epochs=5)
+    run = train(spec)
+    write_run(run, out)
     return out
 
 
 def test_front_has_tasks_and_baselines(run_dir: Path, compas_mt: MultiTaskDataset) -> None:
     front = json.loads((run_dir / "front.json").read_text())
-    assert front["multitask"] and [t["name"] for t in front["tasks"]] == compas_mt.tasks
+    assert front["kind"] == "multitask" and [t["name"] for t in front["tasks"]] == compas_mt.tasks
     point = next(p for p in front["points"] if p["selected"])
     for task in compas_mt.tasks:
         block = point["tasks"][task]["test"]
@@ -328,8 +331,12 @@ def test_cli_exports_a_multitask_run(run_dir: Path, tmp_path: Path) -> None:
     assert main(["export", str(run_dir), "--out", str(out)]) == 0
     card = json.loads((tmp_path / "export" / "model.card.json").read_text())
     assert out.stat().st_size > 0 and card["parity"]["max_abs_probability_difference"] <= 1e-5
-    assert main(["export", str(run_dir), "--round", "3", "--out", str(tmp_path / "x.onnx")]) == 2
-    assert not (tmp_path / "x.onnx").exists()
+    # Any point exports, not only the selected one; a round that does not exist is refused.
+    assert main(["export", str(run_dir), "--round", "3", "--out", str(tmp_path / "x.onnx")]) == 0
+    card = json.loads((tmp_path / "x.card.json").read_text())
+    assert card["round"] == 3 and card["parity"]["max_abs_probability_difference"] <= 1e-5
+    assert main(["export", str(run_dir), "--round", "99", "--out", str(tmp_path / "y.onnx")]) == 2
+    assert not (tmp_path / "y.onnx").exists()
 
 
 def test_cli_trains_a_multitask_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -347,8 +354,9 @@ def test_cli_trains_a_multitask_run(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert {"front.json", "run.json", "model.pt", "preprocess.joblib"} <= {
         p.name for p in out.iterdir()
     }
-    state = torch.load(out / "model.pt", weights_only=True)
-    assert all(isinstance(v, torch.Tensor) for v in state.values())
+    states = torch.load(out / "model.pt", weights_only=True)
+    assert sorted(states) == ["round-1", "round-2"]  # every point's weights, tensors only
+    assert all(isinstance(v, torch.Tensor) for state in states.values() for v in state.values())
 
 
 def test_cli_default_fairbranch_command_gives_a_useful_front(
@@ -407,21 +415,21 @@ def test_sweep_gives_a_point_per_setting_and_epoch_and_one_choice_over_all(
     tmp_path: Path, compas_mt: MultiTaskDataset
 ) -> None:
     seen: list[tuple[float, int]] = []
-    spec = MultiTaskSpec(
+    spec = RunSpec(
         data="compas",
         protected=["race"],
         learner="fairbranch",
         epochs=3,
         sweep={"fairness_weight": [2.0, 0.0]},
     )
-    run = train_multitask(
+    run = train(
         spec,
         dataset=compas_mt,
-        on_epoch=lambda info: seen.append((info.setting["fairness_weight"], info.epoch)),
+        on_point=lambda e: seen.append((e.point.setting["fairness_weight"], e.point.epoch)),
     )
     assert seen == [(2.0, 1), (2.0, 2), (2.0, 3), (0.0, 1), (0.0, 2), (0.0, 3)]
     out = tmp_path / "sweep"
-    write_multitask_run(run, out)
+    write_run(run, out)
     front = json.loads((out / "front.json").read_text())
     points = front["points"]
     assert [p["round"] for p in points] == [1, 2, 3, 4, 5, 6]
@@ -473,9 +481,9 @@ def test_sweep_gives_a_point_per_setting_and_epoch_and_one_choice_over_all(
 def test_a_bad_sweep_is_refused_before_any_fit(
     sweep: dict[str, list[float]], params: dict[str, float], message: str
 ) -> None:
-    spec = MultiTaskSpec(data="compas", learner="fairbranch", sweep=sweep, params=params)
+    spec = RunSpec(data="compas", learner="fairbranch", sweep=sweep, params=params)
     with pytest.raises(ValueError, match=message):
-        train_multitask(spec)
+        train(spec)
 
 
 @pytest.mark.parametrize(

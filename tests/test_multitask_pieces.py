@@ -7,7 +7,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from fairfront.multitask import (  # noqa: E402
+from fairfront.learners.multitask import (  # noqa: E402
     BranchedNetwork,
     FairBranchClassifier,
     MultiTaskMLPClassifier,

@@ -22,7 +22,7 @@ from fairfront.service.api import create_app
 from fairfront.service.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
-ENTRY = REPO / "frontend" / "streamlit_app.py"
+ENTRY = REPO / "backend" / "fairfront" / "page" / "streamlit_app.py"
 ACTIVE = ("queued", "running", "cancelling")
 APP_TIMEOUT = 60.0
 """Seconds one AppTest run may take (a chat turn may compute an explanation)."""

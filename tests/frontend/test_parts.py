@@ -11,7 +11,8 @@ import pytest
 
 from .conftest import REPO, closed_port
 
-sys.path.insert(0, str(REPO / "frontend"))  # as `streamlit run` does for its entry file
+# as `streamlit run` does for its entry file:
+sys.path.insert(0, str(REPO / "backend" / "fairfront" / "page"))
 
 import charts
 from client import APIError, Client

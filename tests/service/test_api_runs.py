@@ -258,7 +258,7 @@ def _names_field(body: dict[str, Any], name: str) -> bool:
         (compas_body(notions=["foo"]), "notions"),
         (compas_body(constraints=["eo<=banana"]), "constraints"),
         (compas_body(learner="xgboost"), "learner"),
-        (compas_body(learner="adafair", notions=["eo", "dp"]), "learner"),
+        (compas_body(learner="adafair", notions=["eo", "dp"]), "notions"),
         (compas_body(params={"max_depth": 99}), "max_depth"),
         (compas_body(surprise=1), "surprise"),
         (compas_body(0), "rounds"),

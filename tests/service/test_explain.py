@@ -15,6 +15,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from fairfront.metrics import evaluate
+from fairfront.runs import RunSpec, TrainedRun, train
 from fairfront.service.explain import (
     Explanation,
     FactSheet,
@@ -27,7 +28,6 @@ from fairfront.service.explain import (
     explain,
     front_neighbours,
 )
-from fairfront.training import RunSpec, TrainedRun, train
 
 from .llm_stub import LLMStub
 
@@ -42,7 +42,7 @@ def run() -> TrainedRun:
 def _test_report(run: TrainedRun, predictions: Any) -> Any:
     ds = run.dataset
     return evaluate(
-        ds.y_test, predictions, sensitive_features=ds.sensitive_test, notions=run.notions
+        ds.y_test, predictions, sensitive_features=ds.sensitive_test, notions=run.front.notions
     )
 
 
@@ -65,7 +65,7 @@ def parts(run: TrainedRun) -> dict[str, Any]:
             {"column": a, "groups": sorted(f.groups)} for a, f in report.attributes.items()
         ],
         "learner": run.spec.learner,
-        "notions": list(run.notions),
+        "notions": list(run.front.notions),
         "constraints": ["eo<=0.3"],
         "point": point,
         "by_group": by_group_from_report(report),

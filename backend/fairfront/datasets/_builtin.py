@@ -23,16 +23,16 @@ _AGE_25_59 = ProtectedAttribute(
 )
 
 
-def _read_packaged(filename: str) -> pd.DataFrame:
+def read_packaged(filename: str) -> pd.DataFrame:
     """Read one of the packaged ``data/*.csv.gz`` files."""
     resource = resources.files("fairfront.datasets").joinpath("data", filename)
     with resource.open("rb") as handle:
         return read_csv_frame(handle, compression="gzip")
 
 
-def _adult() -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    train = _read_packaged("adult.data.csv.gz")
-    test = _read_packaged("adult.test.csv.gz")
+def read_adult() -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    train = read_packaged("adult.data.csv.gz")
+    test = read_packaged("adult.test.csv.gz")
     test["Y"] = test["Y"].str.removesuffix(".")
     return train, test
 
@@ -53,7 +53,7 @@ COMPAS_FEATURES = (
 def _compas() -> tuple[pd.DataFrame, pd.DataFrame | None]:
     # The file repeats decile_score and priors_count; pandas names the second
     # copies "decile_score.1" and "priors_count.1", which are left out below.
-    raw = _read_packaged("compas.csv.gz")
+    raw = read_packaged("compas.csv.gz")
     days = raw["days_b_screening_arrest"]
     keep = (
         days.between(-30, 30)
@@ -88,7 +88,7 @@ GERMAN_COLUMNS = {
 
 
 def _german() -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    raw = _read_packaged("german.csv.gz")
+    raw = read_packaged("german.csv.gz")
     unknown = sorted(set(raw["sex"].dropna()) - set(GERMAN_SEX))
     if unknown:
         raise ValueError(f"german.csv holds unexpected sex codes {unknown!r}")
@@ -97,7 +97,7 @@ def _german() -> tuple[pd.DataFrame, pd.DataFrame | None]:
 
 
 def _bank() -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    return _read_packaged("bank.csv.gz"), None
+    return read_packaged("bank.csv.gz"), None
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ class _Builtin:
 
 _BUILTINS: dict[str, _Builtin] = {
     "adult": _Builtin(
-        read=_adult,
+        read=read_adult,
         target="Y",
         positive=">50K",
         protected=(

@@ -125,7 +125,7 @@ def _target_text(series: pd.Series) -> pd.Series:
     return as_categorical(series)
 
 
-def _check_target(text: pd.Series, target: str, positive: str | None) -> tuple[str, str]:
+def check_target(text: pd.Series, target: str, positive: str | None) -> tuple[str, str]:
     counts = text.value_counts(dropna=True)
     values = [str(v) for v in counts.index]
     if len(values) != 2:
@@ -169,7 +169,7 @@ def _check_missing(frame: pd.DataFrame, target: str) -> None:
         )
 
 
-def _encode_protected(attribute: ProtectedAttribute, column: pd.Series) -> pd.Series:
+def encode_protected(attribute: ProtectedAttribute, column: pd.Series) -> pd.Series:
     present = {value_text(v) for v in pd.unique(column.dropna().to_numpy(dtype=object))}
     for value in attribute.member_values():
         if value not in present:
@@ -196,7 +196,7 @@ def _encode_protected(attribute: ProtectedAttribute, column: pd.Series) -> pd.Se
     return groups
 
 
-def _split(
+def split_rows(
     n: int, y: np.ndarray, strata: pd.Series, test_size: float, random_state: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return train and test row positions, stratified as finely as the counts allow."""
@@ -285,10 +285,10 @@ def build_dataset(
     in_test = in_test[has_target]
 
     text = _target_text(full[target])
-    positive, negative = _check_target(text, target, positive)
+    positive, negative = check_target(text, target, positive)
     y_all = (text == positive).to_numpy().astype(np.int64)
     sensitive_all = pd.DataFrame(
-        {a.column: _encode_protected(a, full[a.column]) for a in attributes}, index=full.index
+        {a.column: encode_protected(a, full[a.column]) for a in attributes}, index=full.index
     )
 
     removed = {target, *drop}
@@ -308,7 +308,7 @@ def build_dataset(
         train_pos, test_pos = np.arange(len(full)), np.array([], dtype=np.int64)
     else:
         size = DEFAULT_TEST_SIZE if test_size is None else test_size
-        train_pos, test_pos = _split(
+        train_pos, test_pos = split_rows(
             len(full), y_all, sensitive_all[attributes[0].column], size, random_state
         )
 

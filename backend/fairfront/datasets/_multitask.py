@@ -24,16 +24,21 @@ import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
 
-from fairfront.datasets._builtin import COMPAS_FEATURES, _adult, _read_packaged, default_protected
+from fairfront.datasets._builtin import (
+    COMPAS_FEATURES,
+    default_protected,
+    read_adult,
+    read_packaged,
+)
 from fairfront.datasets._csv import dataset_name, read_csv_frame
 from fairfront.datasets._dataset import (
     DEFAULT_TEST_SIZE,
     MIN_ROWS,
-    _check_target,
-    _encode_protected,
-    _split,
+    check_target,
+    encode_protected,
     missing_column_error,
     resolve_protected,
+    split_rows,
 )
 from fairfront.datasets._preprocess import (
     as_categorical,
@@ -100,7 +105,7 @@ class MultiTaskDataset:
 
 def _compas_frame() -> tuple[pd.DataFrame, pd.DataFrame | None]:
     # Same rows as the single-task ``compas`` (ProPublica's filter, in _builtin._compas).
-    raw = _read_packaged("compas.csv.gz")
+    raw = read_packaged("compas.csv.gz")
     days = raw["days_b_screening_arrest"]
     keep = (
         days.between(-30, 30)
@@ -115,7 +120,7 @@ def _compas_frame() -> tuple[pd.DataFrame, pd.DataFrame | None]:
 
 def _adult_frame() -> tuple[pd.DataFrame, pd.DataFrame | None]:
     parts = []
-    for frame in _adult():
+    for frame in read_adult():
         assert frame is not None  # noqa: S101 - adult has both files
         married = frame["marital-status"].astype(str).str.startswith("Married")
         frame = frame.drop(columns=["marital-status", "relationship"])
@@ -242,11 +247,11 @@ def build_multitask(
                     f"{values[0]!r} or {values[1]!r}",
                     column=task,
                 )
-        positive, _ = _check_target(text, task, given or "1")
+        positive, _ = check_target(text, task, given or "1")
         chosen[task] = positive
         Y_all[:, k] = (text == positive).to_numpy()
     sensitive_all = pd.DataFrame(
-        {a.column: _encode_protected(a, full[a.column]) for a in attributes}, index=full.index
+        {a.column: encode_protected(a, full[a.column]) for a in attributes}, index=full.index
     )
     X_all = full.drop(columns=[c for c in full.columns if str(c) in {*tasks, *drop}])
     X_all.columns = [str(c) for c in X_all.columns]
@@ -261,7 +266,7 @@ def build_multitask(
     else:
         size = DEFAULT_TEST_SIZE if test_size is None else test_size
         labels = Y_all @ (2 ** np.arange(len(tasks)))
-        train_pos, test_pos = _split(
+        train_pos, test_pos = split_rows(
             len(full), labels, sensitive_all[attributes[0].column], size, random_state
         )
 

@@ -1,5 +1,7 @@
 """Export a run's model as ONE ONNX graph (preprocessing included) with a model card.
 
+One entry for every learner family: :func:`write_export` (through
+:func:`fairfront.runs.export_point`) exports any point of a run directory. Boosting:
 :func:`export_model` converts the fitted pipeline of a run directory, truncated at a
 round (default: the run's selected round), into ONNX bytes and a card (a dict);
 :func:`write_export` writes ``model.onnx``, ``model.card.json`` and ``model.card.md``
@@ -8,7 +10,10 @@ column: strings for categoricals with ``""`` for missing, float32 for numerics w
 NaN for missing) and returns ``label`` (int64 [N], 1 = positive class) and
 ``probabilities`` (float [N, 2]). onnxruntime alone runs it.
 
-Importing this package needs no ONNX library; converting needs the ``export`` extras
+Multi-task runs: :func:`export_multitask` (``_multitask``) writes one probability output
+``probabilities_<task>`` [N, 2] per task.
+
+Importing this package needs no ONNX library (nor torch); converting needs the ``export`` extras
 (onnx, skl2onnx; onnxruntime for the parity check recorded in the card).
 """
 
@@ -41,6 +46,7 @@ __all__ = [
     "card_markdown",
     "card_paths",
     "export_model",
+    "export_multitask",
     "front_summary",
     "input_name",
     "onnx_feed",
@@ -48,6 +54,15 @@ __all__ = [
     "register_converters",
     "write_export",
 ]
+
+
+def export_multitask(
+    run_dir: str | Path, round: int | None = None
+) -> tuple[bytes, dict[str, Any]]:
+    """A multi-task run's point as ONNX bytes and its card (needs torch and the extras)."""
+    from ._multitask import export_multitask as export
+
+    return export(run_dir, round=round)
 
 
 def register_converters() -> list[type]:
@@ -107,13 +122,19 @@ def write_export(
         raise ExportError(f"--out {str(out)!r} is a folder; give a file path such as model.onnx")
     json_path, md_path = card_paths(out)
     _check_writable(out)
-    onnx_bytes, card = export_model(run_dir, round=round)
+    from ..runs import export_point
+
+    onnx_bytes, card = export_point(Path(run_dir), round=round)
     card["model"]["file"] = out.name
     card["model"]["card_files"] = [json_path.name, md_path.name]
+    if card.get("kind") == "multitask":
+        from ._multitask import multitask_card_markdown as markdown
+    else:
+        markdown = card_markdown
     contents = {
         out: onnx_bytes,
         json_path: (json.dumps(card, indent=1, allow_nan=False) + "\n").encode("utf-8"),
-        md_path: card_markdown(card).encode("utf-8"),
+        md_path: markdown(card).encode("utf-8"),
     }
 
     created = _missing_parents(out)

@@ -44,7 +44,7 @@ from ..datasets import DatasetError, load_dataset, prepare_for_onnx
 from ..groups import value_text
 from ..learners import FairBoostingClassifier
 from ..metrics import NOTIONS, MissingGroupError, evaluate
-from ..training import load_model, read_front, read_run
+from ..runs import load_model, read_front, read_run
 from ._card import front_summary, point_for_round
 
 __all__ = [
@@ -52,7 +52,10 @@ __all__ = [
     "OUTPUT_NAMES",
     "TARGET_OPSET",
     "ExportError",
+    "column_kinds",
     "input_name",
+    "input_schema",
+    "rename_inputs",
     "onnx_feed",
     "export_model",
 ]
@@ -92,7 +95,7 @@ def input_name(column: str, taken: Sequence[str] = ()) -> str:
 # ----- the pipeline's structure -------------------------------------------------
 
 
-def _column_kinds(preprocess: ColumnTransformer) -> tuple[list[str], dict[str, dict[str, Any]]]:
+def column_kinds(preprocess: ColumnTransformer) -> tuple[list[str], dict[str, dict[str, Any]]]:
     """Raw columns in input order and, for each, its kind, categories or median."""
     columns = [str(c) for c in getattr(preprocess, "feature_names_in_", [])]
     if not columns:
@@ -124,7 +127,7 @@ def _column_kinds(preprocess: ColumnTransformer) -> tuple[list[str], dict[str, d
     return columns, kinds
 
 
-def _input_schema(
+def input_schema(
     columns: Sequence[str], kinds: Mapping[str, Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
     schema: list[dict[str, Any]] = []
@@ -225,7 +228,7 @@ def _convert(
         target_opset=dict(TARGET_OPSET),
         options={id(learner): {"zipmap": False}},
     )
-    _rename_inputs(model, [spec["name"] for spec in schema])
+    rename_inputs(model, [spec["name"] for spec in schema])
     outputs = [o.name for o in model.graph.output]
     if outputs != list(OUTPUT_NAMES):
         raise ExportError(f"the converted graph has outputs {outputs}, expected {OUTPUT_NAMES}")
@@ -243,7 +246,7 @@ def _convert(
     return data
 
 
-def _rename_inputs(model: Any, names: Sequence[str]) -> None:
+def rename_inputs(model: Any, names: Sequence[str]) -> None:
     """Give the graph's inputs (in column order) the card's names."""
     graph = model.graph
     if len(graph.input) != len(names):
@@ -389,13 +392,13 @@ def _check_round(round: Any, n_rounds: int, run_dir: Path) -> int:
 def export_model(run_dir: str | Path, round: int | None = None) -> tuple[bytes, dict[str, Any]]:
     """The run's model at ``round`` (default: its selected round) as ONNX bytes, and its card.
 
-    Raises :class:`~fairfront.training.RunDirectoryError` when ``run_dir`` holds no
+    Raises :class:`~fairfront.runs.RunDirectoryError` when ``run_dir`` holds no
     intact run and :class:`ExportError` for a round that does not exist (the message
     names the valid range) or missing export extras. Writes nothing.
     """
     run_dir = Path(run_dir)
     run = read_run(run_dir)
-    front = read_front(run_dir)
+    front = read_front(run_dir).model_dump(mode="json")
     _need_extras()
     model = load_model(run_dir)
     learner = model.named_steps.get("learner")
@@ -409,8 +412,8 @@ def export_model(run_dir: str | Path, round: int | None = None) -> tuple[bytes, 
     chosen = selected if round is None else _check_round(round, n_rounds, run_dir)
     truncated = learner.at_round(chosen)
 
-    columns, kinds = _column_kinds(preprocess)
-    schema = _input_schema(columns, kinds)
+    columns, kinds = column_kinds(preprocess)
+    schema = input_schema(columns, kinds)
     labels = _labels(run, learner)
     metadata = {
         "description": (

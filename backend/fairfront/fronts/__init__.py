@@ -14,6 +14,9 @@ almost every row) are never on the front and never selected; points whose needed
 metrics are NaN are never selected by a rule that needs them. Ties go to the
 earliest round.
 
+Typed points and fronts (pydantic): ``_models`` (:class:`Point`, :class:`Front`,
+:class:`MetricBlock`, ...), the shape used from a learner's callback to the API.
+
 Modules: ``_dominance`` and ``_hypervolume`` (array level), ``_preference`` (knee,
 weights), ``_metric_names`` and ``_points`` (reading points), ``_constraints``,
 ``_selection_rule``, ``_constraint_selection`` and ``_selection`` (choosing), ``_errors``.
@@ -30,12 +33,38 @@ from ._errors import (
 )
 from ._hypervolume import hypervolume
 from ._metric_names import KNOWN_NOTIONS, PERFORMANCE_METRICS
+from ._models import (
+    Baseline,
+    Front,
+    FrontSelection,
+    GapInterval,
+    MetricBlock,
+    MultiTaskBaselines,
+    NotionBlock,
+    Point,
+    Reference,
+    SplitBlocks,
+    TaskBaseline,
+    TaskInfo,
+)
 from ._points import mark_front, objective_matrix, read_metric
 from ._preference import knee, select_by_weights
 from ._selection import Selection, mark_selected, select
 from ._selection_rule import SelectionRule
 
 __all__ = [
+    "Baseline",
+    "Front",
+    "FrontSelection",
+    "GapInterval",
+    "MetricBlock",
+    "MultiTaskBaselines",
+    "NotionBlock",
+    "Point",
+    "Reference",
+    "SplitBlocks",
+    "TaskBaseline",
+    "TaskInfo",
     "KNOWN_NOTIONS",
     "PERFORMANCE_METRICS",
     "Constraint",

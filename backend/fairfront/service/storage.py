@@ -22,7 +22,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from ..training import RunDirectoryError, read_front, read_run
+from ..fronts import Front
+from ..runs import RunDirectoryError, read_front, read_run
 from .errors import ServiceError
 
 __all__ = [
@@ -107,44 +108,25 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def _is_point(value: Any) -> bool:
-    return (
-        isinstance(value, dict)
-        and isinstance(value.get("round"), int)
-        and isinstance(value.get("validation"), dict)
-    )
-
-
 def checked_run(run_dir: Path) -> dict[str, Any]:
     """``run.json``, or :class:`DamagedRunError` when it is missing, unreadable or invalid."""
     try:
         run = read_run(run_dir)
     except (RunDirectoryError, OSError, ValueError) as error:
         raise DamagedRunError() from error
-    if (
-        not isinstance(run, dict)
-        or not isinstance(run.get("spec"), dict)
-        or not isinstance(run.get("model_sha256"), str)
-    ):
+    if not isinstance(run, dict) or not isinstance(run.get("spec"), dict):
         raise DamagedRunError()
     return run
 
 
-def checked_front(run_dir: Path) -> dict[str, Any]:
-    """``front.json`` with the shape every reader relies on, else :class:`DamagedRunError`."""
+def checked_front(run_dir: Path) -> Front:
+    """The run's front (typed: every point checked), else :class:`DamagedRunError`."""
     checked_run(run_dir)
     try:
         front = read_front(run_dir)
     except (RunDirectoryError, OSError, ValueError) as error:
         raise DamagedRunError() from error
-    points = front.get("points") if isinstance(front, dict) else None
-    if (
-        not isinstance(points, list)
-        or not points
-        or not all(_is_point(p) for p in points)
-        or [p["round"] for p in points] != list(range(1, len(points) + 1))
-        or not isinstance(front.get("notions"), list)
-    ):
+    if not front.points:
         raise DamagedRunError()
     return front
 

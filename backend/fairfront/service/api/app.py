@@ -28,6 +28,7 @@ from . import (
     routes_points,
     routes_runs,
     routes_sessions,
+    routes_vocabulary,
 )
 from .deps import Services, owned_path
 from .errors import install_error_handlers
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, *, executor: Any = None) -> Fas
     )
     install_error_handlers(app)
     app.include_router(routes_health.router)
+    app.include_router(routes_vocabulary.router)  # public: the words the service knows
     app.include_router(routes_sessions.router)
     # Everything else acts for an owner: 401 without a token, 404 for others' things.
     for module in (routes_datasets, routes_runs, routes_points, routes_chat):

@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from ...datasets import DatasetError
 from ...fronts import ConstraintError, SelectionError
 from ...groups import GroupingError
-from ...training import RunDirectoryError
+from ...runs import RunDirectoryError
 from ..errors import ServiceError
 from ..storage import DAMAGED, redact_paths, storage_error
 

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
-from ...fronts import Constraint, SelectionRule
-from ...training import RunSpec
+from ...fronts import Constraint, Point, SelectionRule
+from ...runs import RunSpec
 from ..errors import InvalidRequestError
 from ..services.jobs import TERMINAL
 from ..services.ownership import purge_run
@@ -53,13 +53,18 @@ def _ended(runs: RunsService, run_id: str, after: int) -> bool:
     },
 )
 def create_run(body: RunCreate, runs: RunsDep, datasets: DatasetsDep, owner: OwnerDep) -> dict:
-    """Queue a run; returns its id at once. Follow it at ``/api/runs/{id}/events``."""
+    """Queue a run of any learner; returns its id at once. Follow it at
+    ``/api/runs/{id}/events``. Multi-task learners (fairbranch, l2t_fmt, mtl) take ``tasks``
+    (two or more binary columns), ``epochs`` and a ``sweep``; a spec that cannot run (a task
+    that is not binary or is protected, one task, a parameter the learner lacks) is a 422
+    before any job starts."""
     data = datasets.path_for(body.dataset, owner)  # a built-in or one of the caller's uploads
     for text in body.constraints:
         try:
             Constraint.parse(text)
         except ValueError as error:
             raise InvalidRequestError(str(error), field="constraints") from error
+    tasks = body.tasks or []
     spec = RunSpec(
         data=data,
         target=body.target,
@@ -73,6 +78,11 @@ def create_run(body: RunCreate, runs: RunsDep, datasets: DatasetsDep, owner: Own
         params=body.params.model_dump(exclude_none=True),
         test_size=body.test_size,
         random_state=body.seed,
+        baseline=body.baseline,
+        tasks=[t.name for t in tasks] or None,
+        positives={t.name: t.positive for t in tasks if t.positive is not None},
+        epochs=body.epochs,
+        sweep={name: list(values) for name, values in body.sweep.items()},
     )
     return runs.create(spec, dataset_label=body.dataset, owner=owner)
 
@@ -170,7 +180,7 @@ async def follow_run(
 
 
 @router.get("/{run_id}/front", response_model=FrontPublic, responses={**NOT_FOUND, **CONFLICT})
-def get_front(run_id: str, runs: RunsDep) -> dict:
+def get_front(run_id: str, runs: RunsDep) -> FrontPublic:
     """The run's points in the ``front.json`` shape (live points while it trains)."""
     return runs.front(run_id)
 
@@ -203,6 +213,6 @@ def select_point(run_id: str, body: SelectRequest, runs: RunsDep) -> dict:
     return runs.select(run_id, rule)
 
 
-@router.get("/{run_id}/points/{round_}", responses={**NOT_FOUND, **CONFLICT})
-def get_point(run_id: str, round_: int, runs: RunsDep) -> dict:
+@router.get("/{run_id}/points/{round_}", response_model=Point, responses={**NOT_FOUND, **CONFLICT})
+def get_point(run_id: str, round_: int, runs: RunsDep) -> Point:
     return runs.point(run_id, round_)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ...metrics import NOTIONS
-from ...training import LEARNERS, MAX_ROUNDS
+from ...fronts import Front, FrontSelection, Point
+from ...runs import MAX_EPOCHS, MAX_ROUNDS, MAX_SETTINGS
+from ...vocabulary import learner_names, notion_names
 
-Notion = Literal["dp", "eop", "fpr", "eo", "eo_sum", "acc", "ppv"]
-Learner = Literal["mmm_fair", "adafair"]
-assert set(NOTIONS) == set(get_args(Notion))  # noqa: S101 - keep the two lists in step
-assert set(LEARNERS) == set(get_args(Learner))  # noqa: S101
+if TYPE_CHECKING:
+    Notion = str
+    Learner = str
+else:  # the choices, derived from the vocabulary (Literal[("a", "b")] is Literal["a", "b"])
+    Notion = Literal[notion_names()]
+    Learner = Literal[learner_names()]
 
 Name = Field(min_length=1, max_length=200)
 
@@ -31,12 +34,40 @@ class Health(BaseModel):
 
 
 class LearnerParams(BaseModel):
+    """A learner's parameters; each learner refuses (422) those it does not take."""
+
     model_config = ConfigDict(extra="forbid")
     max_depth: int | None = Field(default=None, ge=1, le=8)
     learning_rate: float | None = Field(default=None, gt=0, le=10)
     validation_size: float | None = Field(default=None, ge=0.05, le=0.5)
     fairness_weight: float | None = Field(default=None, ge=0, le=20)
     class_balance: float | None = Field(default=None, ge=0, le=10)
+    # multi-task networks
+    hidden_layer_sizes: list[int] | None = Field(default=None, min_length=1, max_length=4)
+    batch_size: int | None = Field(default=None, ge=8, le=4096)
+    patience: int | None = Field(default=None, ge=1, le=1000)
+    weight_decay: float | None = Field(default=None, ge=0, le=1)
+    tau: float | None = Field(default=None, ge=0, le=1)
+    branch_every: int | None = Field(default=None, ge=1, le=100)
+    gradnorm_alpha: float | None = Field(default=None, ge=0, le=10)
+    weight_rate: float | None = Field(default=None, ge=0, le=1)
+    discount: float | None = Field(default=None, ge=0, le=1)
+    epsilon: float | None = Field(default=None, ge=0, le=1)
+    teacher_learning_rate: float | None = Field(default=None, gt=0, le=1)
+
+
+class TaskCreate(BaseModel):
+    """A task of a multi-task run: a binary column and (when not 0/1) its positive class."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    positive: str | None = Field(default=None, max_length=200)
+
+
+SweepValues = Annotated[
+    list[Annotated[int | float, Field(ge=-1e6, le=1e6)]],
+    Field(min_length=1, max_length=MAX_SETTINGS),
+]
 
 
 class RunCreate(BaseModel):
@@ -54,9 +85,26 @@ class RunCreate(BaseModel):
     notions: list[Notion] = Field(default=["eo"], min_length=1, max_length=7)
     constraints: list[str] = Field(default_factory=list, max_length=10)
     rounds: int = Field(default=300, ge=1, le=MAX_ROUNDS)
+    tasks: list[TaskCreate] | None = Field(
+        default=None,
+        max_length=8,
+        description="multi-task learners: the target columns (default: the dataset's view)",
+    )
+    epochs: int = Field(default=30, ge=1, le=MAX_EPOCHS, description="multi-task: most epochs")
+    sweep: dict[Annotated[str, Field(max_length=40)], SweepValues] = Field(
+        default_factory=dict,
+        max_length=3,
+        description="multi-task: learner parameters to try, one fit per combination "
+        f"(at most {MAX_SETTINGS}), e.g. {{'fairness_weight': [0.5, 1, 2]}}",
+    )
     params: LearnerParams = Field(default_factory=LearnerParams)
     test_size: float | None = Field(default=None, ge=0, le=0.5)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    baseline: bool = Field(
+        default=True,
+        description="also fit the baselines: the learner without fairness costs (boosting), "
+        "the single-task models and the gains against them (multi-task)",
+    )
 
 
 class RunPublic(BaseModel):
@@ -87,16 +135,12 @@ class SelectRequest(BaseModel):
 
 
 class SelectResponse(BaseModel):
-    selection: dict[str, Any]
-    point: dict[str, Any]
+    selection: FrontSelection
+    point: Point
 
 
-class FrontPublic(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    points: list[dict[str, Any]]
-    notions: list[str]
-    front_rounds: list[int]
-    selection: dict[str, Any] | None = None
+FrontPublic = Front
+"""A run's front: the typed model of the core (``fairfront.fronts.Front``)."""
 
 
 class DatasetPublic(BaseModel):

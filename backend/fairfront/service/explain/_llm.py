@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -37,8 +38,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-PROMPTS_DIR = Path(__file__).resolve().parents[4] / "prompts"
-"""The repository's ``prompts/`` folder (the default template location)."""
+PROMPTS_DIR = Path(str(resources.files("fairfront") / "prompts"))
+"""The package's ``prompts/`` folder (the default template location), found with
+:mod:`importlib.resources`: the same in a clone and in an installed wheel."""
 MAX_ANSWER_CHARS = 6000
 """Longest explanation kept from a model."""
 

@@ -256,7 +256,7 @@ class ChatService:
         if round_ is None:
             round_ = int(
                 (run["selection"] or {}).get("round")
-                or self.runs.front(run_id)["selection"]["round"]
+                or self.runs.selected_round(run_id)
             )
         if isinstance(intent, Explain):
             explanation = self.explanations.explain(run_id, round_)

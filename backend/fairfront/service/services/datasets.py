@@ -62,9 +62,7 @@ def profile_frame(frame: pd.DataFrame) -> dict[str, Any]:
         (c for hint in TARGET_HINTS for c in binary if c.lower() == hint or hint in c.lower()),
         binary[-1] if binary else None,
     )
-    protected = [
-        c["name"] for c in columns if any(h in c["name"].lower() for h in PROTECTED_HINTS)
-    ]
+    protected = [c["name"] for c in columns if any(h in c["name"].lower() for h in PROTECTED_HINTS)]
     return {
         "rows": len(frame),
         "columns": columns,

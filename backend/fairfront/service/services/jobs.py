@@ -1,9 +1,11 @@
 """Training jobs: run outside the request, in local processes or on a Dask cluster.
 
-A job trains one run and appends its events (one per round, then ``done``, ``error``
-or ``cancelled``) to the store, so that any number of clients can follow or replay
-them. Jobs write through their own database connection; with SQLite that is the same
-file (WAL mode), with a server database any worker that can reach it.
+A job trains one run of any learner family through :func:`fairfront.runs.train` and
+appends its events (one ``round`` per point -- a boosting round, or a multi-task
+(setting, epoch) -- then ``done``, ``error`` or ``cancelled``) to the store, so that
+any number of clients can follow or replay them. Jobs write through their own database
+connection; with SQLite that is the same file (WAL mode), with a server database any
+worker that can reach it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any, Protocol
 from sqlalchemy import func, select, update
 
 from ...fronts import mark_front
-from ...training import RunSpec, train, write_run
+from ...runs import PointEvent, RunSpec, train, write_run
 from ..storage import failure_message
 from ..store import Database, EventRecord, RunRecord
 
@@ -93,22 +95,15 @@ def run_job(request: JobRequest) -> str:
         return "skipped"
     append_event(db, run_id, "started", {"run_id": run_id})
     spec = RunSpec.from_dict(request.spec)
-    notions = list(spec.notions)
     points: list[dict[str, Any]] = []
 
-    def on_round(info: Any) -> None:
+    def on_point(event: PointEvent) -> None:
         status = _status(db, run_id)
         if status != "running":  # cancelling, or taken over after a server restart
             raise JobCancelled
-        point = {
-            "round": info.round,
-            "on_front": False,
-            "selected": False,
-            "trivial": info.trivial,
-            "validation": info.validation,
-        }
+        point = event.point.model_dump(mode="json")
         points.append(point)
-        mark_front(points, notions)
+        mark_front(points, list(event.objectives))
         append_event(
             db,
             run_id,
@@ -116,13 +111,13 @@ def run_job(request: JobRequest) -> str:
             {
                 "point": point,
                 "front": [p["round"] for p in points if p["on_front"]],
-                "round": info.round,
-                "rounds": info.n_rounds,
+                "round": event.done,
+                "rounds": event.total,
             },
         )
 
     try:
-        run = train(spec, on_round=on_round)
+        run = train(spec, on_point=on_point)
         write_run(run, Path(request.run_dir))
     except JobCancelled:
         if _transition(db, run_id, ACTIVE, status="cancelled", finished=datetime.now(UTC)):
@@ -136,11 +131,12 @@ def run_job(request: JobRequest) -> str:
         ):
             append_event(db, run_id, "error", {"message": message[:2000]})
         return "failed"
+    selection = run.selection.model_dump(mode="json")
     summary = {
         "selected_round": run.selected_round,
-        "selection": run.selection,
-        "front": [p["round"] for p in run.points if p["on_front"]],
-        "rounds": len(run.points),
+        "selection": selection,
+        "front": run.front.front_rounds,
+        "rounds": len(run.front.points),
         "seconds": run.seconds,
     }
     # A cancel that came after the last round has nothing left to stop: the run is done.
@@ -149,7 +145,7 @@ def run_job(request: JobRequest) -> str:
         run_id,
         ("running", "cancelling"),
         status="done",
-        selection=run.selection,
+        selection=selection,
         timings=run.seconds,
         finished=datetime.now(UTC),
     ):
@@ -172,9 +168,15 @@ def _exit_with_parent() -> None:
 
 
 def _warm() -> bool:
-    """Import the learners and read the built-in datasets once in a fresh worker."""
-    from ...datasets import load_dataset  # noqa: F401 - the import is the point
+    """Import every learner family (torch too, when installed) once in a fresh worker."""
+    from ...runs import family_for
+    from ...vocabulary import LEARNERS
 
+    for family in {term.family for term in LEARNERS.values()}:
+        try:
+            family_for(family)
+        except ValueError:  # an optional extra that is not installed
+            log.info("learner family %s is not available in this worker", family)
     return True
 
 

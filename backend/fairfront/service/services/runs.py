@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import threading
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,15 +11,19 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ...datasets import DatasetError
 from ...fronts import (
+    Front,
+    FrontSelection,
+    Point,
     SelectionError,
     SelectionRule,
-    mark_selected,
+    TaskInfo,
 )
-from ...fronts import (
-    select as select_point,
-)
-from ...training import RunSpec, build_learner
+from ...fronts import select as select_point
+from ...metrics import NOTIONS
+from ...runs import RunSpec, SpecError, check
+from ...vocabulary import LEARNERS
 from ..errors import ConflictError, InvalidRequestError, NotFoundError
 from ..settings import Settings
 from ..storage import checked_front as read_front  # 409 for damaged files, never a 500
@@ -47,9 +50,6 @@ class RunsService:
         self.executor = executor
         self.runs_dir = settings.models_dir / "runs"
         self._futures: dict[str, Any] = {}
-        # Live fronts of training runs: (last event seen, points, rounds on the front).
-        self._live: dict[str, tuple[int, list[dict[str, Any]], list[int]]] = {}
-        self._live_lock = threading.Lock()
 
     # ----- lifecycle ------------------------------------------------------------
     def recover(self) -> int:
@@ -70,12 +70,16 @@ class RunsService:
     def create(
         self, spec: RunSpec, *, dataset_label: str, owner: str | None = None
     ) -> dict[str, Any]:
-        """Check the spec, store the run, queue its job; returns at once."""
+        """Check the spec (and, for multi-task runs, the tasks against the data), store the
+        run, queue its job; returns at once. A spec that cannot run is a 422, no job."""
         try:
-            build_learner(spec)
-        except ValueError as error:
-            field = "params" if "parameter" in str(error) else "learner"
-            raise InvalidRequestError(str(error), field=field) from error
+            check(spec, data=True)
+        except SpecError as error:
+            raise InvalidRequestError(str(error), field=error.field) from error
+        except DatasetError:
+            raise
+        except ValueError as error:  # a parameter value out of the learner's range
+            raise InvalidRequestError(str(error), field="params") from error
         check_capacity(self.db, self.settings.max_queued)  # 429 past the queue cap
         run_id = uuid.uuid4().hex
         record = RunRecord(
@@ -187,71 +191,103 @@ class RunsService:
             )
             return [{"seq": e.seq, "kind": e.kind, "data": e.data} for e in rows]
 
-    def front(self, run_id: str) -> dict[str, Any]:
-        """The run's points: the finished ``front.json``, or the live points so far."""
+    def front(self, run_id: str) -> Front:
+        """The run's points: the finished ``front.json``, or the points streamed so far.
+
+        A live front is read from the store's events every time (any worker process
+        answers the same); the last ``round`` event holds the rounds on the front.
+        """
         record = self._record(run_id)
         if record.status == "done":
-            with self._live_lock:
-                self._live.pop(run_id, None)
-            front = read_front(self.run_dir(run_id))
+            front = read_front(self.run_dir(run_id)).model_copy(update={"status": "done"})
             if record.selection and record.selection.get("by") == "user":
-                mark_selected(front["points"], int(record.selection["round"]) - 1)
-                front["selection"] = record.selection
+                front = self._with_selection(front, FrontSelection.model_validate(record.selection))
             return front
-        with self._live_lock:
-            seen, points, front_rounds = self._live.get(run_id, (0, [], []))
-        new = self.events(run_id, seen, 10_000)
-        rounds = [e for e in new if e["kind"] == "round"]
-        if new:
-            points = points + [e["data"]["point"] for e in rounds]
-            front_rounds = list(rounds[-1]["data"]["front"]) if rounds else front_rounds
-            with self._live_lock:
-                self._live[run_id] = (new[-1]["seq"], points, front_rounds)
-        on_front = set(front_rounds)
-        return {
-            "format": "fairfront.front/1",
-            "status": record.status,
-            "notions": list(record.spec.get("notions", ["eo"])),
-            "selection": None,
-            "front_rounds": front_rounds,
-            "points": [{**p, "on_front": p["round"] in on_front} for p in points],
-        }
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(EventRecord.data)
+                .where(EventRecord.run_id == run_id, EventRecord.kind == "round")
+                .order_by(EventRecord.seq)
+            ).all()
+        on_front = set(rows[-1]["front"]) if rows else set()
+        points = [
+            Point.model_validate({**r["point"], "on_front": r["point"]["round"] in on_front})
+            for r in rows
+        ]
+        notions = [n for n in NOTIONS if points and points[0].validation.notion(n) is not None]
+        spec = record.spec
+        term = LEARNERS.get(str(spec.get("learner")))
+        tasks = list(points[0].tasks or {}) if points else []
+        return Front(
+            kind=term.family if term is not None else "boosting",
+            status=record.status,
+            tasks=[TaskInfo(name=t) for t in tasks] or None,
+            dataset=spec.get("dataset"),
+            learner=spec.get("learner"),
+            notions=notions or list(spec.get("notions", ["eo"])),
+            notion_labels={n: NOTIONS[n].label for n in notions},
+            front_rounds=sorted(on_front),
+            total=rows[-1]["rounds"] if rows else None,
+            points=points,
+        )
+
+    def selected_round(self, run_id: str) -> int:
+        """The round of the run's chosen point (the user's choice, else the run's rule)."""
+        selection = self.front(run_id).selection
+        if selection is None:
+            raise ConflictError(f"run {run_id} has no chosen point yet")
+        return selection.round
+
+    @staticmethod
+    def _with_selection(front: Front, selection: FrontSelection) -> Front:
+        points = [
+            p.model_copy(update={"selected": p.round == selection.round}) for p in front.points
+        ]
+        return front.model_copy(update={"selection": selection, "points": points})
 
     def select(self, run_id: str, rule: SelectionRule) -> dict[str, Any]:
-        """Choose a point of a finished run by round or rule; remembered on the run."""
+        """Choose a point of a finished run by round or rule; remembered on the run.
+
+        Returns ``{"selection": ..., "point": ...}`` as JSON (the SelectResponse shape)."""
         record = self._record(run_id)
         if record.status != "done":
             raise ConflictError(f"run {run_id} is {record.status}; points can be chosen once done")
         front = read_front(self.run_dir(run_id))
+        points = [p.model_dump(mode="json") for p in front.points]
         try:
-            chosen = select_point(front["points"], rule, front["notions"])
+            chosen = select_point(points, rule, front.notions)
         except (SelectionError, ValueError) as error:
             raise InvalidRequestError(str(error), field="rule") from error
-        selection = {
-            "round": chosen.round,
-            "rule": rule.to_dict(),
-            "reason": chosen.reason,
-            "by": "user",
-        }
+        picked = front.points[chosen.index]
+        selection = FrontSelection(
+            round=chosen.round,
+            rule=rule.to_dict(),
+            reason=chosen.reason,
+            by="user",
+            epoch=picked.epoch,
+            setting=picked.setting,
+        )
         with self.db.session() as session:
             current = session.get(RunRecord, run_id)
             assert current is not None  # noqa: S101 - looked up above
-            current.selection = selection
-        point = front["points"][chosen.index]
-        return {"selection": selection, "point": point}
+            current.selection = selection.model_dump(mode="json")
+        point = picked.model_copy(update={"selected": True})
+        return {
+            "selection": selection.model_dump(mode="json"),
+            "point": point.model_dump(mode="json"),
+        }
 
-    def point(self, run_id: str, round_: int) -> dict[str, Any]:
+    def point(self, run_id: str, round_: int) -> Point:
         record = self._record(run_id)
         if record.status != "done":
             raise ConflictError(f"run {run_id} is {record.status}; wait until it is done")
-        points = read_front(self.run_dir(run_id))["points"]
+        points = read_front(self.run_dir(run_id)).points
         if not 1 <= round_ <= len(points):
             raise NotFoundError(
                 f"run {run_id} has rounds 1 to {len(points)}; there is no round {round_}",
                 field="round",
             )
-        point: dict[str, Any] = points[round_ - 1]
-        return point
+        return points[round_ - 1]
 
     def delete_files(self, run_id: str) -> None:
         shutil.rmtree(self.run_dir(run_id), ignore_errors=True)

@@ -176,6 +176,11 @@ class Client:
         )
         return result
 
+    def vocabulary(self) -> dict[str, Any]:
+        """Notions, performance metrics, learners and datasets: names, labels, aliases."""
+        result: dict[str, Any] = self._json("GET", "/api/vocabulary")
+        return result
+
     # ----- runs and points ----------------------------------------------------------
     def runs(self, limit: int = 100) -> list[dict[str, Any]]:
         """The owner's runs, newest first."""
@@ -197,7 +202,8 @@ class Client:
         return result
 
     def front(self, run_id: str) -> dict[str, Any]:
-        """The run's points (live while it trains; with ``baseline`` once done)."""
+        """The run's status and points: the one endpoint the page follows a run by (live
+        while it trains; with baselines and the selection once done)."""
         result: dict[str, Any] = self._json("GET", f"/api/runs/{run_id}/front")
         return result
 

@@ -1,4 +1,4 @@
-"""Export a multi-task run's chosen checkpoint as ONE ONNX graph, preprocessing inside.
+"""Export a multi-task run's point (a checkpoint) as ONE ONNX graph, preprocessing inside.
 
 The fitted preprocessor is converted by skl2onnx (see
 :func:`fairfront.datasets.prepare_for_onnx`), the network (standardisation included)
@@ -11,6 +11,7 @@ numerics, NaN for missing; :func:`fairfront.export.onnx_feed` builds them). Outp
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -20,12 +21,11 @@ import torch
 
 from .. import __version__
 from ..datasets import load_multitask, prepare_for_onnx
-from ..export import ExportError, input_name, onnx_feed
-from ..export._onnx import _column_kinds, _input_schema, _rename_inputs
-from ._network import BranchedNetwork, ProbabilityOutputs
-from ._runs import load_multitask_model
+from ..learners.multitask import BranchedNetwork, ProbabilityOutputs
+from ..runs import load_model, read_front, read_run
+from ._onnx import ExportError, column_kinds, input_name, input_schema, onnx_feed, rename_inputs
 
-__all__ = ["ONNX_OPSET", "export_multitask", "output_names", "parity"]
+__all__ = ["ONNX_OPSET", "export_multitask", "multitask_card_markdown", "output_names", "parity"]
 
 ONNX_OPSET = {"": 18, "ai.onnx.ml": 3}
 """Opsets of the merged graph (torch's exporter writes opset 18 or later)."""
@@ -54,7 +54,7 @@ def _preprocess_graph(preprocess: Any, schema: list[dict[str, Any]]) -> Any:
     model = to_onnx(
         prepare_for_onnx(preprocess), initial_types=initial_types, target_opset=dict(ONNX_OPSET)
     )
-    _rename_inputs(model, [spec["name"] for spec in schema])
+    rename_inputs(model, [spec["name"] for spec in schema])
     return model
 
 
@@ -79,52 +79,89 @@ def _network_graph(network: BranchedNetwork, outputs: list[str]) -> Any:
     return onnx.load_from_string(program.model_proto.SerializeToString())
 
 
-def export_multitask(run_dir: str | Path) -> tuple[bytes, dict[str, Any]]:
-    """ONNX bytes of the run's chosen checkpoint and a small card (inputs, outputs, parity)."""
+def export_multitask(run_dir: str | Path, round: int | None = None) -> tuple[bytes, dict[str, Any]]:
+    """ONNX bytes of one point (default: the selected one) and its card (inputs, outputs,
+    the point's per-task figures, parity)."""
     import onnx
     from onnx import compose
 
-    preprocess, network, run = load_multitask_model(Path(run_dir))
+    run = read_run(Path(run_dir))
+    front = read_front(Path(run_dir))
+    selected = front.selection.round if front.selection is not None else 1
+    chosen = selected if round is None else int(round)
+    if not 1 <= chosen <= len(front.points):
+        raise ExportError(
+            f"round {chosen} does not exist: the run in {str(run_dir)!r} has rounds 1 to "
+            f"{len(front.points)}"
+        )
+    model = load_model(Path(run_dir), round=chosen)
+    preprocess, network = model.preprocess, model.network
     tasks = list(run["dataset"]["tasks"])
-    columns, kinds = _column_kinds(preprocess)
-    schema = _input_schema(columns, kinds)
+    columns, kinds = column_kinds(preprocess)
+    schema = input_schema(columns, kinds)
     outputs = output_names(tasks)
     pre = _preprocess_graph(preprocess, schema)
     net = _network_graph(network, outputs)
     ir = min(pre.ir_version, net.ir_version)
     pre.ir_version = net.ir_version = ir
     # One opset per domain in both halves before merging.
-    for model in (pre, net):
-        for entry in model.opset_import:
+    for part in (pre, net):
+        for entry in part.opset_import:
             if entry.domain in ONNX_OPSET:
                 entry.version = ONNX_OPSET[entry.domain]
     pre_out = pre.graph.output[0].name
     merged = compose.merge_models(pre, net, io_map=[(pre_out, "features")])
     merged.producer_name = "fairfront"
     merged.producer_version = __version__
-    selection = run["selection"]
-    epoch = int(selection.get("epoch", selection["round"]))
+    point = front.points[chosen - 1]
+    epoch = int(point.epoch or chosen)
+    setting = point.setting or {}
     for key, value in {
         "fairfront.kind": "multitask",
         "fairfront.tasks": json.dumps(tasks),
         "fairfront.learner": str(run["learner"]["name"]),
+        "fairfront.round": str(chosen),
+        "fairfront.selected_round": str(selected),
         "fairfront.epoch": str(epoch),
-        "fairfront.setting": json.dumps(selection.get("setting", {})),
+        "fairfront.setting": json.dumps(setting),
     }.items():
         entry = merged.metadata_props.add()
         entry.key, entry.value = key, value
     onnx.checker.check_model(merged)
     data: bytes = merged.SerializeToString()
+    selection = run["selection"]
     card = {
         "format": "fairfront.card/1",
         "kind": "multitask",
-        "tasks": [{"name": t, "output": o} for t, o in zip(tasks, outputs, strict=True)],
+        "model": {
+            "format": "ONNX",
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "bytes": len(data),
+            "opsets": dict(ONNX_OPSET),
+        },
+        "tasks": [
+            {"name": t, "output": o, "positive": run["dataset"]["positives"].get(t)}
+            for t, o in zip(tasks, outputs, strict=True)
+        ],
         "learner": run["learner"]["name"],
+        "round": chosen,
         "epoch": epoch,
-        "setting": selection.get("setting", {}),
-        "selection": selection,
+        "setting": setting,
+        "selection": {
+            **selection,
+            "exported_round": chosen,
+            "selected_round": selected,
+            "is_selected_round": chosen == selected,
+        },
+        "protected": run["dataset"]["protected"],
         "inputs": schema,
         "outputs": [{"name": o, "type": "tensor(float)", "shape": [None, 2]} for o in outputs],
+        "metrics": {
+            "validation": point.validation.model_dump(mode="json"),
+            "test": None if point.test is None else point.test.model_dump(mode="json"),
+            "tasks": {t: b.model_dump(mode="json") for t, b in (point.tasks or {}).items()},
+        },
+        "baselines": None if front.baselines is None else front.baselines.model_dump(mode="json"),
         "parity": parity(data, run, preprocess, network, schema, outputs),
     }
     return data, card
@@ -171,3 +208,65 @@ def parity(
         "max_abs_probability_difference": worst,
         "within_tolerance": worst <= PARITY_TOLERANCE,
     }
+
+
+def _figure(value: Any) -> str:
+    return "n/a" if value is None else f"{float(value):.4f}"
+
+
+def multitask_card_markdown(card: dict[str, Any]) -> str:
+    """The card in Markdown: the model, its inputs and outputs, each task's figures, gains."""
+    lines = [
+        f"# Model card: {card['learner']} (multi-task), round {card['round']}",
+        "",
+        f"Epoch {card['epoch']}"
+        + (f", setting {card['setting']}" if card["setting"] else "")
+        + (
+            f". The run's selected point: {card['selection'].get('reason', '')}"
+            if card["selection"]["is_selected_round"]
+            else f". Chosen by the caller, NOT the run's selected round "
+            f"{card['selection']['selected_round']}."
+        ),
+        "",
+        "## Outputs",
+        "",
+        "| task | output | positive class |",
+        "|---|---|---|",
+    ]
+    for task in card["tasks"]:
+        lines.append(f"| {task['name']} | `{task['output']}` [N, 2] | {task['positive']} |")
+    lines += ["", "## Figures by task (test split)", ""]
+    notions = ["eo", "eo_sum", "eop"]
+    lines.append("| task | accuracy | balanced accuracy | " + " | ".join(notions) + " |")
+    lines.append("|---" * (3 + len(notions)) + "|")
+    for name, blocks in card["metrics"]["tasks"].items():
+        block = blocks.get("test") or blocks["validation"]
+        cells = [_figure((block.get(n) or {}).get("value")) for n in notions]
+        lines.append(
+            f"| {name} | {_figure(block['accuracy'])} | {_figure(block['balanced_accuracy'])} | "
+            + " | ".join(cells)
+            + " |"
+        )
+    baselines = card.get("baselines")
+    if baselines:
+        mean = baselines["gains"]["mean"]
+        lines += [
+            "",
+            "## Against single-task models",
+            "",
+            f"{baselines['description']}. Mean over tasks ({baselines['split']} split): "
+            f"knowledge gain {_figure(mean['knowledge_gain'])}, balanced knowledge gain "
+            f"{_figure(mean['balanced_knowledge_gain'])}, discrimination gain (eo_sum) "
+            f"{_figure(mean['discrimination_gain']['eo_sum'])} (lower is better).",
+        ]
+    parity_ = card["parity"]
+    if parity_.get("checked"):
+        lines += [
+            "",
+            f"Parity: onnxruntime against PyTorch on {parity_['rows']} {parity_['split']} rows, "
+            f"max |probability difference| {parity_['max_abs_probability_difference']:.2e}.",
+        ]
+    lines += ["", "## Inputs", "", "| input | column | kind |", "|---|---|---|"]
+    for spec in card["inputs"]:
+        lines.append(f"| `{spec['name']}` | {spec['column']} | {spec['kind']} |")
+    return "\n".join(lines) + "\n"

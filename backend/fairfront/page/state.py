@@ -38,6 +38,8 @@ DATASET_INFO = "dataset_info"
 """Dataset descriptions fetched for the sidebar, by dataset name."""
 UPLOAD_OPEN = "upload_open"
 """Whether the upload box is shown open (the chat asked for a file)."""
+VOCABULARY = "vocabulary"
+"""The service's vocabulary (``GET /api/vocabulary``): labels for notions, learners, data."""
 # Widget keys (axes, split, tables) are named where the widgets are drawn, after the
 # page part they belong to ("chat-x", "explore-3d-0"); Streamlit keeps their values.
 
@@ -56,6 +58,7 @@ DEFAULTS: dict[str, Callable[[], Any]] = {
     UPLOADED: list,
     DATASET_INFO: dict,
     UPLOAD_OPEN: lambda: False,
+    VOCABULARY: lambda: None,
 }
 
 ACTIVE = ("queued", "running", "cancelling")

@@ -27,20 +27,18 @@ __all__ = [
     "notions_of",
     "point_summary",
     "splits_of",
+    "task_rows",
+    "task_view",
+    "use_vocabulary",
     "violation_metrics",
 ]
 
 PERFORMANCE = ("balanced_accuracy", "accuracy")
 """Performance measures a point carries (higher is better)."""
-NOTION_SHORT = {
-    "dp": "demographic parity",
-    "eop": "equal opportunity",
-    "fpr": "false-positive-rate parity",
-    "eo": "equalized odds",
-    "eo_sum": "equalized odds (sum)",
-    "acc": "accuracy parity",
-    "ppv": "predictive parity",
-}
+NOTION_LABELS: dict[str, str] = {}
+"""Short label per notion, from the service's ``GET /api/vocabulary`` (:func:`use_vocabulary`)."""
+TASK_VIEWS = ("mean", "worst")
+"""How a multi-task front can be drawn besides one task: the mean over tasks, the worst task."""
 RATE_LABELS = {
     "tpr": "true-positive rate",
     "fpr": "false-positive rate",
@@ -95,9 +93,69 @@ def metric_label(metric: str) -> str:
     return f"{notion} (worst attribute)"
 
 
+def use_vocabulary(vocabulary: Mapping[str, Any]) -> None:
+    """Take the notions' short labels from the service's vocabulary."""
+    NOTION_LABELS.update(
+        {str(n["name"]): str(n.get("short") or n.get("label")) for n in vocabulary["notions"]}
+    )
+
+
+def notion_label(notion: str) -> str:
+    return NOTION_LABELS.get(notion, notion.replace("_", " "))
+
+
 def metric_help(metric: str) -> str:
-    notion = metric.partition(":")[0]
-    return NOTION_SHORT.get(notion, metric.replace("_", " "))
+    return notion_label(metric.partition(":")[0])
+
+
+def task_view(front: Mapping[str, Any], view: str) -> dict[str, Any]:
+    """A multi-task front seen through one task, the mean (as stored) or the worst task.
+
+    Points keep their rounds and flags; their ``validation``/``test`` blocks become the
+    task's (or the worst task's) blocks; the single-task model of that task (the mean of
+    the single-task models for ``mean``) becomes the reference marker (``baseline``).
+    """
+    baselines = front.get("baselines") or {}
+    points = []
+    for point in front.get("points") or []:
+        if view == "mean":
+            blocks: Mapping[str, Any] = point
+        elif view == "worst":
+            blocks = point.get("worst") or {}
+        else:
+            blocks = (point.get("tasks") or {}).get(view) or {}
+        points.append({**point, **{k: blocks[k] for k in ("validation", "test") if k in blocks}})
+    baseline = None
+    if view == "mean" and baselines.get("mean"):
+        baseline = {baselines.get("split", "test"): baselines["mean"]}
+    elif view in (baselines.get("tasks") or {}):
+        single = baselines["tasks"][view]
+        baseline = {k: single[k] for k in ("validation", "test") if k in single}
+    if baseline is not None:
+        baseline["name"] = "single-task models (mean)" if view == "mean" else "single-task model"
+        baseline["description"] = str(baselines.get("description") or "")
+    return {**front, "points": points, "baseline": baseline}
+
+
+def task_rows(front: Mapping[str, Any], point: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Per task: the point's test figures, its single-task model's, and the gains."""
+    baselines = (front.get("baselines") or {}).get("tasks") or {}
+    rows = []
+    for task, blocks in (point.get("tasks") or {}).items():
+        split = "test" if blocks.get("test") else "validation"
+        mine = blocks.get(split) or {}
+        single = (baselines.get(task) or {}).get(split) or {}
+        row: dict[str, Any] = {"task": task, "split": split}
+        for metric in ("accuracy", "balanced_accuracy", "eo", "eo_sum"):
+            value, base = metric_value(mine, metric), metric_value(single, metric)
+            row[metric_label(metric).replace(" (worst attribute)", "")] = value
+            if base is not None and value is not None:
+                gain = "knowledge gain" if metric == "accuracy" else None
+                gain = gain or ("discrimination gain (eo_sum)" if metric == "eo_sum" else None)
+                if gain:
+                    row[gain] = value - base
+        rows.append(row)
+    return rows
 
 
 def _number(value: Any) -> float | None:
@@ -301,12 +359,12 @@ def front_figure(
                     x=[bx],
                     y=[by],
                     mode="markers",
-                    name="unconstrained baseline",
+                    name=str(baseline.get("name") or "unconstrained baseline"),
                     marker={"color": BASELINE_COLOR, "size": 13, "symbol": "diamond"},
                     text=[
                         "<br>".join(
                             [
-                                "<b>Unconstrained baseline</b>",
+                                f"<b>{baseline.get('name') or 'Unconstrained baseline'}</b>",
                                 str(baseline.get("description") or "no fairness objective"),
                                 f"{split} split",
                                 *metric_lines(baseline.get(split), notions),
@@ -396,7 +454,7 @@ def front_3d_figure(
                     y=[values[1]],
                     z=[values[2]],
                     mode="markers",
-                    name="unconstrained baseline",
+                    name=str(baseline.get("name") or "unconstrained baseline"),
                     marker={"color": BASELINE_COLOR, "size": 7, "symbol": "diamond"},
                     hovertemplate="unconstrained baseline<extra></extra>",
                 )

@@ -18,7 +18,23 @@ log = logging.getLogger("fairfront.frontend")
 POLL_SECONDS = 1.0
 """How often the live front asks for new points while a run trains."""
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
-LEARNERS = {"mmm_fair": "MMM-Fair", "adafair": "AdaFair"}
+
+
+def _vocabulary() -> dict[str, Any]:
+    """The service's vocabulary (labels of notions, learners, datasets), once a session."""
+    if st.session_state[state.VOCABULARY] is None:
+        try:
+            st.session_state[state.VOCABULARY] = get_client().vocabulary()
+        except APIError:
+            return {"notions": [], "learners": [], "datasets": []}
+        charts.use_vocabulary(st.session_state[state.VOCABULARY])
+    vocabulary: dict[str, Any] = st.session_state[state.VOCABULARY]
+    return vocabulary
+
+
+def _learner_label(name: Any) -> str:
+    labels = {str(t["name"]): str(t["label"]) for t in _vocabulary().get("learners", [])}
+    return labels.get(str(name), str(name))
 
 
 def _error(error: APIError) -> None:
@@ -91,8 +107,8 @@ def setup_sidebar() -> None:
             f"**Dataset:** {dataset}",
             f"**Target:** {target} (positive: {positive})",
             f"**Protected:** {protected_text}",
-            f"**Learner:** {LEARNERS.get(str(setup.get('learner')), setup.get('learner'))}",
-            "**Notions:** " + ", ".join(f"{charts.NOTION_SHORT.get(n, n)} ({n})" for n in notions),
+            f"**Learner:** {_learner_label(setup.get('learner'))}",
+            "**Notions:** " + ", ".join(f"{charts.notion_label(n)} ({n})" for n in notions),
             "**Constraints:** "
             + (
                 ", ".join(str(c).replace("<=", " ≤ ").replace(">=", " ≥ ") for c in constraints)
@@ -160,14 +176,21 @@ def upload_csv(key: str) -> None:
 
 
 def _load(run_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """(run, front): from the session once the run is done, else from the service."""
+    """(run, front): from the session once the run is done, else from the service.
+
+    The page follows a run through one poll of one endpoint, ``GET /api/runs/{id}/front``
+    (its ``status``, ``points`` and ``total``); the run itself is read once, when it ends.
+    """
     cached = st.session_state[state.FRONT]
     if cached and cached.get("run_id") == run_id:
         return cached["run"], cached["front"]
     client = get_client()
+    _vocabulary()
     try:
-        run = client.run(run_id)
         front = client.front(run_id)
+        run = {"id": run_id, "status": front.get("status")}
+        if front.get("status") not in state.ACTIVE:
+            run = client.run(run_id)
     except APIError as error:
         st.warning(error.message, icon=":material/cloud_off:")
         _error(error)
@@ -224,19 +247,21 @@ def _handle_click(key: str, event: Any, run_id: str) -> None:
 def _progress(run: dict[str, Any], front: dict[str, Any]) -> None:
     status = run.get("status")
     points = front.get("points") or []
-    total = int((run.get("spec") or {}).get("rounds") or len(points) or 1)
+    total = int(front.get("total") or len(points) or 1)
+    # a multi-task point is an (epoch, setting) checkpoint, a boosting point a round
+    unit = "points" if front.get("kind") == "multitask" else "rounds"
     on_front = len(front.get("front_rounds") or [])
     if status == "queued":
         st.progress(0.0, text="Waiting for a worker…")
     elif status in state.ACTIVE:
         share = min(1.0, len(points) / total)
         st.progress(
-            share, text=f"Training: round {len(points)} of {total} · {on_front} on the front"
+            share, text=f"Training: {unit[:-1]} {len(points)} of {total} · {on_front} on the front"
         )
     elif status == "done":
-        st.progress(1.0, text=f"Done: {len(points)} rounds · {on_front} on the front")
+        st.progress(1.0, text=f"Done: {len(points)} {unit} · {on_front} on the front")
     else:
-        st.progress(min(1.0, len(points) / total), text=f"Run {status} after {len(points)} rounds")
+        st.progress(min(1.0, len(points) / total), text=f"Run {status} after {len(points)} {unit}")
 
 
 def _axes(where: str, front: dict[str, Any]) -> tuple[str, str, str]:
@@ -282,8 +307,10 @@ def _draw_front(where: str, three_d: bool) -> None:
         st.rerun()
     _progress(run, front)
     if not front.get("points"):
-        st.caption("The first point appears after the first boosting round.")
+        st.caption("The first point appears after the first round (or epoch).")
         return
+    if front.get("tasks"):
+        front = _task_choice(where, front)
     x, y, split = _axes(where, front)
     figure = charts.front_figure(front, x=x, y=y, split=split, selected=state.selected_round())
     key = f"{where}-front"
@@ -300,6 +327,20 @@ def _draw_front(where: str, three_d: bool) -> None:
         st.plotly_chart(figure, key=key, config=CHART_CONFIG)
     if three_d:
         _front_3d(where, front, split)
+
+
+def _task_choice(where: str, front: dict[str, Any]) -> dict[str, Any]:
+    """Multi-task runs: draw one task, the mean over tasks or the worst task."""
+    tasks = [str(t["name"]) for t in front.get("tasks") or []]
+    names = {"mean": "mean over tasks", "worst": "worst task"}
+    view = st.radio(
+        "Tasks",
+        [*charts.TASK_VIEWS, *tasks],
+        format_func=lambda v: names.get(v, f"task {v}"),
+        horizontal=True,
+        key=f"{where}-task-view",
+    )
+    return charts.task_view(front, str(view))
 
 
 def _front_3d(where: str, front: dict[str, Any], split: str) -> None:
@@ -426,6 +467,9 @@ def point_panel(where: str) -> None:
     explanation = _explanation(run_id, round_)
     facts: dict[str, Any] = (explanation or {}).get("facts") or {}
     _metric_row(point, facts, charts.notions_of(front))
+    if point.get("tasks"):
+        st.markdown("**Each task** (gains: this model minus its task's single-task model)")
+        st.dataframe(charts.task_rows(front, point), hide_index=True, width="stretch")
     conversation.download_buttons(
         get_client().point_paths(run_id, round_),
         f"fairfront-{run_id[:8]}-round-{round_}",
@@ -522,6 +566,21 @@ def datasets_overview() -> None:
             }
         )
     st.dataframe(rows, hide_index=True, width="stretch")
+    views = [d for d in _vocabulary().get("datasets", []) if d.get("tasks")]
+    if views:
+        st.markdown("**Multi-task views** (FairBranch, L2T-FMT, the plain multi-task network)")
+        st.dataframe(
+            [
+                {
+                    "name": d["name"],
+                    "tasks": ", ".join(d["tasks"]),
+                    "protected": ", ".join(d.get("protected") or []),
+                }
+                for d in views
+            ],
+            hide_index=True,
+            width="stretch",
+        )
     names = {str(item.get("name")): str(item.get("id")) for item in datasets}
     if not names:
         return

@@ -1,8 +1,8 @@
 """fairfront's web front end: chat on the left, the live front on the right.
 
 Run it with ``fairfront serve`` (service and page together), or on its own with
-``python -m streamlit run frontend/streamlit_app.py`` and ``FAIRFRONT_API_URL`` pointing
-at a running ``fairfront api``. It speaks HTTP to the service only (see ``client.py``).
+``fairfront page`` and ``FAIRFRONT_API_URL`` pointing at a running ``fairfront api``.
+It speaks HTTP to the service only (see ``client.py``).
 """
 
 from __future__ import annotations

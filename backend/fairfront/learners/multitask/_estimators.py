@@ -55,7 +55,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
-from ..metrics import GroupIndex, evaluate_many
+from ...metrics import GroupIndex, evaluate_many
 from ._network import BranchedNetwork
 from ._pieces import (
     gradnorm_weights,
@@ -387,7 +387,8 @@ class MultiTaskBase(ClassifierMixin, BaseEstimator):
         eo_sum = [b["eo_sum"]["value"] for b in blocks.values()]
         return float(error + np.mean([1.0 if v is None else float(v) for v in eo_sum]))
 
-    def _score_text(self) -> str:
+    def score_description(self) -> str:
+        """What the validation score is, in words ("mean balanced error + mean eo_sum")."""
         error = "mean balanced error" if self.class_balance else "mean error"
         return f"{error} + mean eo_sum" if self._uses_fairness() else error
 
@@ -508,7 +509,7 @@ class MultiTaskBase(ClassifierMixin, BaseEstimator):
         chosen, self.selection_reason_ = choose_checkpoint(
             self.validation_score_,
             [h["trivial"] for h in self.history_],
-            self._score_text(),
+            self.score_description(),
             [f"epoch {e}" for e in range(1, len(self.validation_score_) + 1)],
         )
         return chosen + 1
@@ -579,11 +580,12 @@ class MultiTaskBase(ClassifierMixin, BaseEstimator):
                     break
         self.n_epochs_ = len(self.checkpoints_)
         self.fit_seconds_ = time.perf_counter() - started
-        self._use_epoch(self._select())
+        self.use_epoch(self._select())
         return self
 
     # ----- prediction -------------------------------------------------------------
-    def _use_epoch(self, epoch: int) -> None:
+    def use_epoch(self, epoch: int) -> None:
+        """Predict with the checkpoint of ``epoch`` (1-based) from now on."""
         config, state = self.checkpoints_[epoch - 1]
         network = BranchedNetwork.from_config(config)
         network.load_state_dict(state)
@@ -591,13 +593,17 @@ class MultiTaskBase(ClassifierMixin, BaseEstimator):
         self.network_ = network
         self.selected_epoch_ = int(epoch)
 
+    def check_params(self) -> None:
+        """Raise for a parameter value out of range, before any data is read."""
+        self._validate_params()
+
     def at_epoch(self, epoch: int) -> MultiTaskBase:
         """This model with the checkpoint of ``epoch`` (1-based), as a new estimator."""
         check_is_fitted(self)
         if not 1 <= epoch <= self.n_epochs_:
             raise ValueError(f"epoch {epoch} does not exist: this fit has 1 to {self.n_epochs_}")
         other = copy.copy(self)
-        other._use_epoch(epoch)
+        other.use_epoch(epoch)
         other.selection_reason_ = f"epoch {epoch}, chosen by the caller"
         return other
 

@@ -1,0 +1,155 @@
+"""The protocol a learner family implements, and the registry the pipeline dispatches on.
+
+A family turns a :class:`RunSpec` into a fitted run and back:
+
+* ``build(spec, setting)``: the unfitted estimator (one sweep setting's);
+* ``check(spec)``: refuse a bad spec before any data is read (a ValueError whose
+  message names the field and the allowed values);
+* ``check_data(spec)``: refuse what only the data can show (a task column that is not
+  binary), as far as that is quick;
+* ``fit(spec, on_point)``: load the data, fit, call ``on_point`` with a
+  :class:`PointEvent` as each round / epoch ends, score every point on the test split,
+  fit the baselines; returns a :class:`TrainedRun`;
+* ``save(run, folder)``: write the model files (returns their names) and
+  ``describe(run)``: the family's part of ``run.json``;
+* ``load(run_dir, run, round)``: the model of a run directory whose files passed their
+  sha256 check;
+* ``export(run_dir, round)``: ONNX bytes and a model card for one point.
+
+``register_family(name, family)`` adds one; a learner's vocabulary entry names its
+family. A learner with the fair-boosting estimator interface (``fit(X, y,
+sensitive_features=, callback=)``, ``points_``, ``staged_positive_matrix``, ``at_round``,
+``selected_round_``, ...) needs no new family: register its family name to
+:data:`fairfront.runs.BOOSTING` (see ``"gbm"``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..fronts import Front, FrontSelection, Point
+from ._spec import RunSpec
+
+__all__ = [
+    "Family",
+    "OnPoint",
+    "PointEvent",
+    "TrainedRun",
+    "family_for",
+    "register_family",
+]
+
+
+@dataclass(frozen=True)
+class PointEvent:
+    """One new point while a run trains, with the progress so far."""
+
+    point: Point
+    done: int
+    """Points so far (this one included)."""
+    total: int
+    """Points the run will have at most (rounds, or epochs x settings)."""
+    objectives: tuple[str, ...]
+    """The notions the front is drawn over (validation block)."""
+    note: str = ""
+
+
+OnPoint = Callable[[PointEvent], None]
+
+
+@dataclass
+class TrainedRun:
+    """A fitted run of any family: its front (typed), the model and the data it saw."""
+
+    spec: RunSpec
+    kind: str
+    front: Front
+    model: Any
+    """The family's model: a preprocess + learner Pipeline (boosting), a
+    :class:`~fairfront.runs.MultiTaskModel` (multi-task)."""
+    learner: Any
+    """The fitted estimator of the chosen point (predicting with the chosen round/epoch)."""
+    dataset: Any
+    seconds: dict[str, float]
+    created: str
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Family-specific results (multi-task: the sweep's fits)."""
+
+    @property
+    def selection(self) -> FrontSelection:
+        if self.front.selection is None:  # pragma: no cover - train() always selects
+            raise ValueError("the run has no selected point")
+        return self.front.selection
+
+    @property
+    def selected_round(self) -> int:
+        return self.selection.round
+
+    @property
+    def selected_point(self) -> Point:
+        return self.front.points[self.selected_round - 1]
+
+    @property
+    def points(self) -> list[dict[str, Any]]:
+        """The points as ``front.json`` dicts."""
+        return [p.model_dump(mode="json") for p in self.front.points]
+
+
+class Family(Protocol):
+    kind: str
+
+    def build(self, spec: RunSpec, setting: Mapping[str, Any] | None = None) -> Any: ...
+
+    def check(self, spec: RunSpec) -> None: ...
+
+    def check_data(self, spec: RunSpec) -> None: ...
+
+    def fit(self, spec: RunSpec, on_point: OnPoint | None, dataset: Any = None) -> TrainedRun: ...
+
+    def save(self, run: TrainedRun, folder: Path) -> list[str]: ...
+
+    def describe(self, run: TrainedRun) -> dict[str, Any]: ...
+
+    def load(self, run_dir: Path, run: dict[str, Any], round: int | None) -> Any: ...
+
+    def export(self, run_dir: Path, round: int | None) -> tuple[bytes, dict[str, Any]]: ...
+
+
+_FAMILIES: dict[str, Family | str] = {
+    "boosting": "fairfront.runs._boosting:BOOSTING",
+    "gbm": "fairfront.runs._boosting:GBM",
+    "multitask": "fairfront.runs._multitask:MULTITASK",
+}
+"""Family name -> implementation, or ``module:NAME`` imported on first use (the
+multi-task family needs torch)."""
+
+
+def register_family(name: str, family: Family | str) -> None:
+    """Make ``family`` (or ``"module:NAME"``, imported on first use) the one for ``name``."""
+    _FAMILIES[name] = family
+
+
+def family_for(kind: str) -> Family:
+    """The implementation of a family (``boosting``, ``multitask``, ...)."""
+    try:
+        family = _FAMILIES[kind]
+    except KeyError:
+        raise ValueError(
+            f"no learner family {kind!r}; known: {', '.join(sorted(_FAMILIES))}"
+        ) from None
+    if isinstance(family, str):
+        module, _, name = family.partition(":")
+        try:
+            family = getattr(importlib.import_module(module), name)
+        except ImportError as error:
+            raise ValueError(
+                f"the {kind} learners need an extra that is not installed ({error.name}); "
+                "install fairfront[mtl]"
+            ) from error
+        _FAMILIES[kind] = family
+    assert not isinstance(family, str)  # noqa: S101 - resolved above
+    return family

@@ -1,0 +1,64 @@
+"""The run pipeline every learner family goes through: check, train, write, load, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ._directory import check_files, read_run, write_run_directory
+from ._family import OnPoint, TrainedRun, family_for
+from ._spec import RunSpec
+
+__all__ = ["check", "export_point", "load_model", "train", "write_run"]
+
+
+def check(spec: RunSpec, *, data: bool = False) -> None:
+    """Refuse a bad spec before any data is read (a ValueError naming the field); with
+    ``data``, also what a quick look at the data shows (typed dataset errors)."""
+    family = family_for(spec.family)
+    family.check(spec)
+    if data:
+        family.check_data(spec)
+
+
+def train(spec: RunSpec, *, on_point: OnPoint | None = None, dataset: Any = None) -> TrainedRun:
+    """Fit the learner of ``spec`` through its family; ``on_point`` sees each point live."""
+    return family_for(spec.family).fit(spec, on_point, dataset)
+
+
+def write_run(run: TrainedRun, out: Path) -> None:
+    """Write the run directory (``front.json``, ``run.json``, model files), all or nothing."""
+    family = family_for(run.kind)
+    described = family.describe(run)
+    write_run_directory(
+        Path(out),
+        kind=run.kind,
+        front=run.front,
+        run={
+            "created": run.created,
+            "spec": run.spec.to_dict(),
+            **described,
+            "selection": run.selection.model_dump(mode="json"),
+            "seconds": run.seconds,
+        },
+        write_models=lambda folder: family.save(run, folder),
+    )
+
+
+def load_model(out: Path, round: int | None = None) -> Any:
+    """The fitted model of a run this program wrote, after checking every file's sha256.
+
+    Boosting: the preprocess + learner pipeline (``at_round`` gives any round);
+    multi-task: the point's :class:`~fairfront.runs.MultiTaskModel` (default: the
+    selected point). Only files written by :func:`write_run` on this machine are loaded;
+    never pass a path to bytes someone else sent.
+    """
+    run = read_run(out)
+    check_files(Path(out), run)
+    return family_for(run["kind"]).load(Path(out), run, round)
+
+
+def export_point(run_dir: Path, round: int | None = None) -> tuple[bytes, dict[str, Any]]:
+    """One point of a run (default: the selected one) as ONNX bytes and its model card."""
+    run = read_run(run_dir)
+    return family_for(run["kind"]).export(Path(run_dir), round)
