@@ -61,7 +61,7 @@ def sheet(run: TrainedRun, constraints: list[str]) -> FactSheet:
         positive=ds.positive,
         protected=[{"column": c, "groups": sorted(ds.sensitive[c].unique())} for c in ds.sensitive],
         learner=run.spec.learner,
-        notions=list(run.notions),
+        notions=list(run.front.notions),
         constraints=constraints,
         point=point,
         by_group={},

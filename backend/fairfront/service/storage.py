@@ -108,11 +108,16 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+# What reading a run's damaged files can raise (a list where an object belongs, a key
+# missing from the shape the reader expects, ...).
+_UNREADABLE = (RunDirectoryError, OSError, ValueError, TypeError, AttributeError, KeyError)
+
+
 def checked_run(run_dir: Path) -> dict[str, Any]:
     """``run.json``, or :class:`DamagedRunError` when it is missing, unreadable or invalid."""
     try:
         run = read_run(run_dir)
-    except (RunDirectoryError, OSError, ValueError) as error:
+    except _UNREADABLE as error:
         raise DamagedRunError() from error
     if not isinstance(run, dict) or not isinstance(run.get("spec"), dict):
         raise DamagedRunError()
@@ -124,7 +129,7 @@ def checked_front(run_dir: Path) -> Front:
     checked_run(run_dir)
     try:
         front = read_front(run_dir)
-    except (RunDirectoryError, OSError, ValueError) as error:
+    except _UNREADABLE as error:
         raise DamagedRunError() from error
     if not front.points:
         raise DamagedRunError()

@@ -16,7 +16,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ...export import card_markdown, card_paths, export_model
+from ...export import any_card_markdown, card_paths
+from ...runs import export_point
 from ..storage import DamagedRunError, atomic_write, read_json_checked, redact_paths, sha256_hex
 from .runs import RunsService
 
@@ -54,7 +55,7 @@ class ExportsService:
         return out, card_json, card_md
 
     def _write(self, run_id: str, round_: int, out: Path) -> None:
-        onnx_bytes, card = export_model(self.runs.run_dir(run_id), round=round_)
+        onnx_bytes, card = export_point(self.runs.run_dir(run_id), round=round_)
         card_json, card_md = card_paths(out)
         card["model"]["file"] = out.name
         card["model"]["card_files"] = [card_json.name, card_md.name]
@@ -68,7 +69,7 @@ class ExportsService:
         contents = {
             out: onnx_bytes,
             card_json: (json.dumps(card, indent=1, allow_nan=False) + "\n").encode("utf-8"),
-            card_md: card_markdown(card).encode("utf-8"),
+            card_md: any_card_markdown(card).encode("utf-8"),
         }
         for path, data in contents.items():
             atomic_write(path, data)
