@@ -31,7 +31,14 @@ def api_command(args: argparse.Namespace) -> int:
     import uvicorn
 
     from fairfront.service.api import create_app
+    from fairfront.service.identity import check_exposure
+    from fairfront.service.settings import get_settings
 
+    try:
+        check_exposure(args.host, get_settings())
+    except ValueError as error:
+        print(f"fairfront api: {error}", file=sys.stderr)
+        return 2
     uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
     return 0
 

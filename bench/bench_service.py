@@ -129,6 +129,7 @@ class Load:
     points_seen: list[int] = field(default_factory=list)
     started: float = 0.0
     ended: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _client(self) -> None:
@@ -136,7 +137,7 @@ class Load:
         errors: dict[str, int] = {}
         most = 0
         end = self.started + self.seconds
-        with httpx.Client(base_url=self.url, timeout=30) as client:
+        with httpx.Client(base_url=self.url, timeout=30, headers=self.headers) as client:
             for _ in range(MAX_REQUESTS_PER_CLIENT):
                 if time.perf_counter() >= end or self.stop.is_set():
                     break
@@ -188,7 +189,9 @@ def percentile(values: list[float], q: float) -> float:
 
 def bench(url: str, rounds: int, clients: int, seconds: float) -> dict[str, Any]:
     body = {"dataset": "adult", "learner": "mmm_fair", "rounds": rounds}
-    with httpx.Client(base_url=url, timeout=60) as client:
+    token = httpx.post(f"{url}/api/sessions", timeout=30).json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}  # the service answers owners only
+    with httpx.Client(base_url=url, timeout=60, headers=headers) as client:
         t0 = time.perf_counter()
         response = client.post("/api/runs", json=body)
         posted = time.perf_counter() - t0
@@ -207,7 +210,9 @@ def bench(url: str, rounds: int, clients: int, seconds: float) -> dict[str, Any]
                     if first_round is None:
                         first_round = now
                         if clients:
-                            load = Load(url, f"/api/runs/{run_id}/front", clients, seconds)
+                            load = Load(
+                                url, f"/api/runs/{run_id}/front", clients, seconds, headers=headers
+                            )
                             driver = load.run()
                 if kind in ("done", "error", "cancelled"):
                     done, final = now, kind

@@ -36,6 +36,10 @@ class Service:
     server: uvicorn.Server
     thread: threading.Thread
 
+    @property
+    def token(self) -> str:
+        return str(self.client.headers["Authorization"]).removeprefix("Bearer ")
+
     def stop(self) -> None:
         with contextlib.suppress(httpx.HTTPError, ValueError, KeyError):
             runs = self.client.get("/api/runs", params={"limit": 500}).json()["runs"]
@@ -78,7 +82,11 @@ def start_service(models_dir: Path) -> Service:
             raise RuntimeError("the uvicorn server did not start")
         time.sleep(0.02)
     url = f"http://127.0.0.1:{port}"
-    return Service(url, httpx.Client(base_url=url, timeout=30.0), app, server, thread)
+    client = httpx.Client(base_url=url, timeout=30.0)
+    token = client.post("/api/sessions").json()["token"]
+    client.headers["Authorization"] = f"Bearer {token}"
+    client.cookies.clear()
+    return Service(url, client, app, server, thread)
 
 
 def closed_port() -> int:
@@ -111,7 +119,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
 @pytest.fixture(scope="module")
 def compas_run(service: Service) -> dict[str, Any]:
     """A chat session whose 20-round COMPAS run is done: ``{session_id, run_id, front}``."""
-    session_id = "fixture-compas"
+    session_id = service.client.post("/api/chat/sessions").json()["id"]
     reply = service.client.post(
         "/api/chat",
         json={
@@ -134,6 +142,8 @@ def app_test(service: Service, monkeypatch: pytest.MonkeyPatch) -> Callable[...,
     def make(api_url: str | None = None, **session: Any) -> AppTest:
         monkeypatch.setenv("FAIRFRONT_API_URL", api_url or service.url)
         at = AppTest.from_file(str(ENTRY), default_timeout=APP_TIMEOUT)
+        # The page acts as the fixtures' owner (a browser's cookie would say who it is).
+        session.setdefault("owner_token", service.token)
         for key, value in session.items():
             at.session_state[key] = value
         return at

@@ -186,7 +186,15 @@ def test_chat_trains_adult_and_a_click_chooses_a_point(
             assert first_point < 60
 
             # click a point of the front that is not the chosen one
-            chosen = httpx.get(f"{served.api_url}/api/runs").json()["runs"][0]["selection"]
+            # The page's owner token is in its own cookie: the API answers only that owner.
+            token = next(
+                c["value"] for c in context.cookies() if c["name"] == "fairfront_page_owner"
+            )
+            api = httpx.Client(
+                base_url=served.api_url, headers={"Authorization": f"Bearer {token}"}
+            )
+            chosen = api.get("/api/runs").json()["runs"][0]["selection"]
+            chosen_run = api.get("/api/runs").json()["runs"][0]["id"]
             page.wait_for_timeout(500)  # let Plotly settle after the last redraw
             traces = front.evaluate(
                 "gd => gd.data.map(t => ({name: t.name, rounds: (t.customdata || [])"
@@ -211,10 +219,24 @@ def test_chat_trains_adult_and_a_click_chooses_a_point(
             download = page.get_by_role("button", name="ONNX model").first
             download.wait_for(timeout=30_000)
             assert explanation.is_visible() and download.is_visible()
-            selection = httpx.get(f"{served.api_url}/api/runs").json()["runs"][0]["selection"]
+            selection = api.get("/api/runs").json()["runs"][0]["selection"]
             assert selection["round"] == target and selection["by"] == "user"
             page.wait_for_timeout(800)  # the group chart's first paint
             page.screenshot(path=str(ARTIFACTS / "front-selected.png"))
+
+            # A reload, and a new tab of the same browser: the same owner, chat, run and point.
+            for view in (page, context.new_page()):
+                if view is page:
+                    view.reload(wait_until="domcontentloaded")
+                else:
+                    view.goto(served.url, wait_until="domcontentloaded")
+                view.get_by_text(f"train with {ROUNDS} rounds").first.wait_for(timeout=60_000)
+                view.get_by_text(f"Chosen point: round {target}", exact=True).wait_for(
+                    timeout=60_000
+                )
+            assert api.get("/api/runs").json()["runs"][0]["id"] == chosen_run
+            assert len(api.get("/api/runs").json()["runs"]) == 1
+            api.close()
         finally:
             context.close()
 

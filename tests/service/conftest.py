@@ -114,6 +114,25 @@ uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", timeout_grace
 """
 
 
+def owner_client(url: str, access_token: str | None = None) -> httpx.Client:
+    """A client with an owner of its own: it opens a session and sends its token."""
+    client = httpx.Client(base_url=url, timeout=30.0)
+    body = {"access_token": access_token} if access_token else None
+    response = client.post("/api/sessions", json=body)
+    assert response.status_code == 201, response.text
+    client.headers["Authorization"] = f"Bearer {response.json()['token']}"
+    client.cookies.clear()  # the bearer token alone says who this is
+    return client
+
+
+def chat_session(client: httpx.Client) -> str:
+    """A chat session issued by the service to the client's owner."""
+    response = client.post("/api/chat/sessions")
+    assert response.status_code == 201, response.text
+    session_id: str = response.json()["id"]
+    return session_id
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -131,8 +150,20 @@ class LiveServer:
     log: Path
     client: httpx.Client
 
+    @property
+    def token(self) -> str:
+        """The owner token of :attr:`client` (every test acts as this owner by default)."""
+        return str(self.client.headers["Authorization"]).removeprefix("Bearer ")
+
     def new_client(self, **kwargs: Any) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30.0, **kwargs)
+        """Another connection acting for the same owner as :attr:`client`."""
+        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+        timeout = kwargs.pop("timeout", 30.0)
+        return httpx.Client(base_url=self.url, timeout=timeout, headers=headers, **kwargs)
+
+    def other_owner(self) -> httpx.Client:
+        """A client acting for a new owner of its own."""
+        return owner_client(self.url)
 
     def kill_group(self) -> None:
         """SIGKILL the server and every process in its group (its job workers)."""
@@ -215,7 +246,8 @@ def start_server(
         while process.poll() is None and time.monotonic() < deadline:
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                    client = httpx.Client(base_url=url, timeout=30.0)
+                    access = (settings or {}).get("access_token")
+                    client = owner_client(url, access)
                     return LiveServer(process, url, models_dir, log, client)
             time.sleep(0.1)
         with contextlib.suppress(ProcessLookupError):

@@ -2,7 +2,8 @@
 
 ``LLMStub`` runs ``http.server`` on 127.0.0.1 (a free port) in a background thread and
 answers ``POST /v1/chat/completions`` from a queue of scripted replies: plain content,
-tool calls with given arguments, a delay (to force client timeouts) or an HTTP error.
+tool calls with given arguments, a delay (to force client timeouts) or an HTTP error;
+``hang()`` makes every request wait without an answer until ``release()``.
 Every request body it receives is recorded. Use the real ``openai.OpenAI`` client::
 
     with LLMStub() as stub:
@@ -52,6 +53,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
             return
         reply = stub.next_reply()
+        if stub.hanging.is_set():
+            stub.release_event.wait()  # until release() or stop(): a model that never answers
+            return
         if reply.delay:
             time.sleep(reply.delay)
         if reply.status != 200:
@@ -87,6 +91,8 @@ class LLMStub:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._count = 0
+        self.hanging = threading.Event()
+        self.release_event = threading.Event()
 
     # ------------------------------------------------------------------ life
     def start(self) -> LLMStub:
@@ -100,6 +106,7 @@ class LLMStub:
         return self
 
     def stop(self) -> None:
+        self.release()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -135,6 +142,16 @@ class LLMStub:
         calls = [(n, a if isinstance(a, str) else json.dumps(a)) for n, a in tool_calls or []]
         with self._lock:
             self._replies.append(Reply(content, calls, delay, status))
+
+    def hang(self) -> None:
+        """From now on every request hangs, answering nothing, until :meth:`release`."""
+        self.release_event.clear()
+        self.hanging.set()
+
+    def release(self) -> None:
+        """End the hang: waiting requests are dropped without an answer."""
+        self.hanging.clear()
+        self.release_event.set()
 
     def reset(self) -> None:
         with self._lock:

@@ -45,7 +45,7 @@ def german(live: LiveServer) -> dict[str, Any]:
 
 def upload(server: LiveServer, name: str, content: bytes) -> httpx.Response:
     # A fresh connection each time: a rejected upload may leave its connection closed.
-    with httpx.Client(base_url=server.url, timeout=30) as client:
+    with server.new_client() as client:
         return client.post("/api/datasets", files={"file": (name, content, "text/csv")})
 
 
@@ -198,7 +198,7 @@ def test_oversize_declared_length_is_refused_before_the_body(limited: LiveServer
     host, port = limited.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as sock:
         sock.sendall(
-            b"POST /api/datasets HTTP/1.1\r\nHost: test\r\n"
+            b"POST /api/datasets HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             b"Content-Type: multipart/form-data; boundary=XyZzY\r\n"
             b"Content-Length: 50000000\r\n\r\n"
         )
@@ -216,7 +216,7 @@ def test_chunked_oversize_upload_is_413(limited: LiveServer) -> None:
         for start in range(0, len(body), 16_384):
             yield body[start : start + 16_384]
 
-    with httpx.Client(base_url=limited.url, timeout=30) as client:
+    with limited.new_client() as client:
         response = client.post(
             "/api/datasets",
             content=chunks(),
@@ -256,7 +256,7 @@ HOSTILE_NAMES = [
 def test_hostile_file_names_are_never_paths(live: LiveServer, filename: bytes) -> None:
     data = b"a,b,label\n1,x,0\n2,y,1\n3,x,0\n4,y,1\n"
     before = all_files(live.models_dir.parent)
-    with httpx.Client(base_url=live.url, timeout=30) as client:
+    with live.new_client() as client:
         response = client.post(
             "/api/datasets",
             content=multipart(filename, data),
@@ -314,7 +314,7 @@ def test_binary_body_is_422_with_a_message(live: LiveServer, kind: str) -> None:
 def test_upload_without_a_file_name_does_not_echo_the_file(live: LiveServer) -> None:
     """A part without a file name is not a file: 422, without the whole body echoed back."""
     content = b"a,b\n" + b"1,2\n" * 5000
-    with httpx.Client(base_url=live.url, timeout=30) as client:
+    with live.new_client() as client:
         response = client.post(
             "/api/datasets",
             content=multipart(None, content),

@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 import pytest
 
@@ -245,7 +244,9 @@ def test_a_done_multitask_run_survives_a_restart(
     before = first.client.get(f"/api/runs/{run_id}/front").json()
     first.kill_group()
     second = spawn(models)
+    # The same owner after the restart (tokens outlive it).
+    second.client.headers["Authorization"] = first.client.headers["Authorization"]
     after = second.client.get(f"/api/runs/{run_id}/front").json()
     assert after == before and after["kind"] == "multitask"
-    with httpx.Client(base_url=second.url, timeout=300) as slow:  # an export takes seconds
+    with second.new_client(timeout=300) as slow:  # an export takes seconds
         assert slow.get(f"/api/runs/{run_id}/points/1/model.onnx").status_code == 200

@@ -96,10 +96,12 @@ def test_stream_of_a_done_run_replays_everything(live: LiveServer, run_id: str) 
     assert len(rounds_of(again)) == ROUNDS
 
 
-def _read_stream(url: str, run_id: str, header: bytes, timeout: float = 5.0) -> httpx.Response:
+def _read_stream(
+    live: LiveServer, run_id: str, header: bytes, timeout: float = 5.0
+) -> httpx.Response:
     """GET the stream with a raw Last-Event-ID header and read it to its end."""
     with (
-        httpx.Client(base_url=url, timeout=timeout) as client,
+        live.new_client(timeout=timeout) as client,
         client.stream(
             "GET", f"/api/runs/{run_id}/events", headers={"Last-Event-ID": header}
         ) as response,
@@ -117,7 +119,7 @@ def test_odd_last_event_id_is_never_a_server_error(
     """Last-Event-ID comes from the client. "\xb2" is '²' in Latin-1: str.isdigit() says
     yes, int() says no; a 20-digit id does not fit SQLite's INTEGER. Neither may give a
     500 or a stream cut off mid-way."""
-    response = _read_stream(live.url, run_id, header)
+    response = _read_stream(live, run_id, header)
     assert response.status_code < 500, response.text
 
 
@@ -131,7 +133,7 @@ def test_reconnect_after_the_final_event_ends_at_once(
     last = str(compas_run["events"][-1].id).encode()
     started = time.perf_counter()
     try:
-        response = _read_stream(live.url, run_id, last, timeout=3)
+        response = _read_stream(live, run_id, last, timeout=3)
     except httpx.ReadTimeout:
         pytest.fail("the stream of a finished run stayed open after its final event")
     assert response.status_code in (200, 204)
@@ -219,7 +221,7 @@ def test_select_with_bad_rule_is_a_client_error(
 ) -> None:
     """Weights of the wrong length, or kind "round" without a round, are the client's
     mistake (422), not a 500 nor a silent knee."""
-    with httpx.Client(base_url=live.url, timeout=30) as client:
+    with live.new_client() as client:
         response = client.post(f"/api/runs/{run_id}/select", json=body)
     assert response.status_code in (404, 422), response.text
 
@@ -301,7 +303,7 @@ def test_invalid_run_is_422_naming_the_field(
 
 def test_learner_params_the_learner_lacks_are_422(live: LiveServer) -> None:
     """AdaFair has no max_depth: a client error naming it, not a 500."""
-    with httpx.Client(base_url=live.url, timeout=30) as client:
+    with live.new_client() as client:
         response = client.post(
             "/api/runs", json=compas_body(learner="adafair", params={"max_depth": 2})
         )

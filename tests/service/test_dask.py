@@ -21,8 +21,10 @@ def test_a_run_trains_on_a_dask_cluster(tmp_path: Path) -> None:
         settings = Settings(
             models_dir=tmp_path / "models", dask_scheduler=cluster.scheduler_address
         )
-        with TestClient(create_app(settings)) as client:
+        with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
             assert client.get("/api/health").json()["executor"] == "DaskExecutor"
+            token = client.post("/api/sessions").json()["token"]
+            client.headers["Authorization"] = f"Bearer {token}"
             run = client.post("/api/runs", json={"dataset": "compas", "rounds": 15}).json()
             deadline = time.monotonic() + 120
             status = run["status"]

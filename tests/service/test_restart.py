@@ -11,15 +11,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
-
 from .conftest import LiveServer, compas_body, read_events, wait_status
 
 
 def test_restart_after_sigkill(tmp_path: Path, spawn: Callable[..., LiveServer]) -> None:
     models = tmp_path / "models"
     first = spawn(models)
-    with httpx.Client(base_url=first.url, timeout=30) as client:
+    with first.new_client() as client:
         done_id = client.post("/api/runs", json=compas_body(20)).json()["id"]
         assert read_events(client, done_id)[-1].event == "done"
         front_before = client.get(f"/api/runs/{done_id}/front").json()
@@ -38,7 +36,7 @@ def test_restart_after_sigkill(tmp_path: Path, spawn: Callable[..., LiveServer])
     assert not first.group_alive(), "a worker outlived the SIGKILL of its group"
 
     second = spawn(models)
-    with httpx.Client(base_url=second.url, timeout=30) as client:
+    with second.new_client(headers={"Authorization": f"Bearer {first.token}"}) as client:
         finished = client.get(f"/api/runs/{done_id}").json()
         assert finished["status"] == "done"
         front = client.get(f"/api/runs/{done_id}/front")
@@ -74,14 +72,14 @@ def test_a_worker_left_by_a_killed_server_does_not_rewrite_the_run(
     may be appended after that final event and the status must stay failed."""
     models = tmp_path / "models"
     first = spawn(models)
-    with httpx.Client(base_url=first.url, timeout=30) as client:
+    with first.new_client() as client:
         long_id = client.post("/api/runs", json={"dataset": "adult", "rounds": 2000}).json()["id"]
         read_events(client, long_id, until=lambda e: e.event == "round" and e.data["round"] >= 3)
     os.kill(first.process.pid, signal.SIGKILL)  # the server only, not its group
     first.process.wait(timeout=10)
 
     second = spawn(models)
-    with httpx.Client(base_url=second.url, timeout=30) as client:
+    with second.new_client(headers={"Authorization": f"Bearer {first.token}"}) as client:
         assert client.get(f"/api/runs/{long_id}").json()["status"] == "failed"
         final = read_events(client, long_id, timeout=10)[-1]
         assert final.event == "error"

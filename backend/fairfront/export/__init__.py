@@ -43,6 +43,7 @@ __all__ = [
     "TARGET_OPSET",
     "ExportError",
     "ExportedFiles",
+    "any_card_markdown",
     "card_markdown",
     "card_paths",
     "export_model",
@@ -107,6 +108,15 @@ def _check_writable(out: Path) -> None:
         raise ExportError(f"cannot write {str(out)!r}: the folder {str(folder)!r} is not writable")
 
 
+def any_card_markdown(card: dict[str, Any]) -> str:
+    """The Markdown of a model card of any family (boosting or multi-task)."""
+    if card.get("kind") == "multitask":
+        from ._multitask import multitask_card_markdown
+
+        return multitask_card_markdown(card)
+    return card_markdown(card)
+
+
 def write_export(
     run_dir: str | Path, out: str | Path, round: int | None = None
 ) -> ExportedFiles:
@@ -127,14 +137,10 @@ def write_export(
     onnx_bytes, card = export_point(Path(run_dir), round=round)
     card["model"]["file"] = out.name
     card["model"]["card_files"] = [json_path.name, md_path.name]
-    if card.get("kind") == "multitask":
-        from ._multitask import multitask_card_markdown as markdown
-    else:
-        markdown = card_markdown
     contents = {
         out: onnx_bytes,
         json_path: (json.dumps(card, indent=1, allow_nan=False) + "\n").encode("utf-8"),
-        md_path: markdown(card).encode("utf-8"),
+        md_path: any_card_markdown(card).encode("utf-8"),
     }
 
     created = _missing_parents(out)

@@ -8,18 +8,40 @@ The service's address comes from ``FAIRFRONT_API_URL`` (default ``http://127.0.0
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 import httpx
 
-__all__ = ["DEFAULT_API_URL", "APIError", "Client", "api_url", "get_client"]
+__all__ = [
+    "DEFAULT_API_URL",
+    "APIError",
+    "Client",
+    "api_url",
+    "get_client",
+    "set_token_source",
+]
 
 DEFAULT_API_URL = "http://127.0.0.1:8000"
 READ_TIMEOUT = 10.0
 """Seconds for quick reads (run status, front, datasets)."""
 SLOW_TIMEOUT = 120.0
 """Seconds for calls that may compute (chat, explanation, export, upload)."""
+
+
+def _no_token() -> str | None:
+    return None
+
+
+_token_source: Callable[[], str | None] = _no_token
+
+
+def set_token_source(source: Callable[[], str | None]) -> None:
+    """Where each request finds the owner token of the browser session it serves (the
+    page keeps one per browser session; one :class:`Client` serves them all)."""
+    global _token_source
+    _token_source = source
 
 
 class APIError(Exception):
@@ -70,6 +92,11 @@ class Client:
     def _request(
         self, method: str, path: str, *, timeout: float = READ_TIMEOUT, **kwargs: Any
     ) -> httpx.Response:
+        token = kwargs.pop("token", None)  # "" sends none
+        if token is None:
+            token = _token_source()
+        if token:
+            kwargs["headers"] = {**kwargs.get("headers", {}), "Authorization": f"Bearer {token}"}
         try:
             response = self._http.request(method, path, timeout=timeout, **kwargs)
         except httpx.ConnectError as error:
@@ -102,6 +129,29 @@ class Client:
         result: dict[str, Any] = self._json("GET", "/api/health", timeout=3.0)
         return result
 
+    # ----- who is asking -------------------------------------------------------------
+    def open_session(self, access_token: str | None = None) -> dict[str, Any]:
+        """A new owner: ``{owner, token}`` (401 when the service wants its access token)."""
+        body = {"access_token": access_token} if access_token else None
+        result: dict[str, Any] = self._json("POST", "/api/sessions", json=body, token="")
+        self._http.cookies.clear()  # one client serves many owners: never a shared cookie
+        return result
+
+    def me(self, token: str) -> dict[str, Any]:
+        """``{owner, access_token_required}`` for ``token`` (401 when it is not valid)."""
+        result: dict[str, Any] = self._json("GET", "/api/sessions/me", token=token)
+        return result
+
+    def new_chat_session(self) -> str:
+        """A chat session issued by the service to the current owner; its id."""
+        session_id: str = self._json("POST", "/api/chat/sessions")["id"]
+        return session_id
+
+    def chat_session(self, session_id: str) -> dict[str, Any]:
+        """``{id, history, setup, run_id}`` of one of the owner's chat sessions."""
+        result: dict[str, Any] = self._json("GET", f"/api/chat/sessions/{session_id}")
+        return result
+
     # ----- chat ---------------------------------------------------------------------
     def chat(self, session_id: str, message: str) -> dict[str, Any]:
         """``{reply, actions, setup, run_id}`` for one message of a session."""
@@ -132,6 +182,21 @@ class Client:
         return result
 
     # ----- runs and points ----------------------------------------------------------
+    def runs(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The owner's runs, newest first."""
+        result: list[dict[str, Any]] = self._json("GET", "/api/runs", params={"limit": limit})[
+            "runs"
+        ]
+        return result
+
+    def cancel(self, run_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._json("DELETE", f"/api/runs/{run_id}")
+        return result
+
+    def delete_run(self, run_id: str) -> None:
+        """Remove an ended run, its files and rows."""
+        self._request("DELETE", f"/api/runs/{run_id}", params={"purge": "true"})
+
     def run(self, run_id: str) -> dict[str, Any]:
         result: dict[str, Any] = self._json("GET", f"/api/runs/{run_id}")
         return result

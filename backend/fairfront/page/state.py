@@ -3,14 +3,16 @@ transitions that change several keys together."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
+OWNER_TOKEN = "owner_token"  # noqa: S105 - a session-state key
+"""The service's token for this browser's owner (kept in a browser cookie too, so that
+a reload or a new tab of the same browser is the same owner)."""
 SESSION_ID = "session_id"
-"""The chat session on the service (one per browser session)."""
+"""The chat session on the service, issued by it (its id is kept in a cookie too)."""
 MESSAGES = "messages"
 """The conversation: dicts with ``role``, ``text``, ``error`` and optional ``downloads``
 (round) and ``options`` (suggested replies)."""
@@ -42,7 +44,8 @@ VOCABULARY = "vocabulary"
 # page part they belong to ("chat-x", "explore-3d-0"); Streamlit keeps their values.
 
 DEFAULTS: dict[str, Callable[[], Any]] = {
-    SESSION_ID: lambda: uuid.uuid4().hex,
+    OWNER_TOKEN: lambda: None,
+    SESSION_ID: lambda: None,
     MESSAGES: list,
     SETUP: lambda: None,
     RUN_ID: lambda: None,
@@ -62,7 +65,8 @@ ACTIVE = ("queued", "running", "cancelling")
 
 
 def init() -> None:
-    """Give every key its default once per browser session."""
+    """Give every key its default once per browser session; then make sure the session
+    has an owner and a chat session on the service (see :mod:`identity`)."""
     for key, default in DEFAULTS.items():
         if key not in st.session_state:
             st.session_state[key] = default()

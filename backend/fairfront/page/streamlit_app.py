@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+import identity
 import panels
 import state
 import streamlit as st
@@ -17,11 +18,13 @@ log = logging.getLogger("fairfront.frontend")
 
 st.set_page_config(page_title="fairfront", page_icon=":material/balance:", layout="wide")
 state.init()
+identity.ensure_owner()
 
 navigation = st.navigation(
     [
         st.Page("pages/chat.py", title="Chat", icon=":material/chat:", default=True),
         st.Page("pages/front.py", title="Explore the front", icon=":material/scatter_plot:"),
+        st.Page("pages/runs.py", title="Runs", icon=":material/history:"),
         st.Page("pages/datasets.py", title="Datasets", icon=":material/table:"),
     ]
 )

@@ -32,6 +32,35 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     llm_timeout: float = Field(default=20.0, gt=0, le=300)
     llm_retries: int = Field(default=2, ge=0, le=5)
+    llm_deadline: float = Field(
+        default=30.0, gt=0, le=600,
+        description="seconds one explanation or chat turn may spend on the LLM, all tries",
+    )
+    llm_workers: int = Field(
+        default=4, ge=1, le=64, description="LLM calls at once; more fall back at once"
+    )
+    chat_workers: int = Field(
+        default=8,
+        ge=1,
+        le=64,
+        description="chat turns computed at once (keep above llm_workers); more wait their turn",
+    )
+    allowed_hosts: list[str] = Field(
+        default=["127.0.0.1", "localhost", "[::1]"],
+        description="Host header names answered (any port); '*' for any",
+    )
+    allowed_origins: list[str] = Field(
+        default=[], description="web origins besides loopback pages allowed to change state"
+    )
+    max_json_bytes: int = Field(default=1024 * 1024, ge=1024, description="largest JSON body")
+    max_queued: int = Field(default=50, ge=1, description="runs queued or running at once")
+    access_token: SecretStr | None = Field(
+        default=None,
+        description="needed to open a session; required when serving beyond loopback",
+    )
+    watchdog_seconds: float = Field(
+        default=5.0, gt=0, description="how often runs whose worker is gone are looked for"
+    )
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -8,15 +8,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from ... import __version__
 from ...runs import import_families
+from .. import llm
+from ..identity import Identity
 from ..services.chat import ChatService
 from ..services.datasets import DatasetsService
 from ..services.explanations import ExplanationsService
 from ..services.exports import ExportsService
 from ..services.jobs import make_executor
+from ..services.lifecycle import Watchdog
 from ..services.runs import RunsService
 from ..settings import Settings, get_settings
 from ..store import Database
@@ -26,20 +29,20 @@ from . import (
     routes_health,
     routes_points,
     routes_runs,
+    routes_sessions,
     routes_vocabulary,
 )
-from .deps import Services
+from .deps import Services, owned_path
 from .errors import install_error_handlers
-from .limits import BodyLimitMiddleware
+from .routes_sessions import UNAUTHORIZED
+from .security import SecurityMiddleware
 
 log = logging.getLogger(__name__)
-
-# Multipart framing around the file: allow a little over the file limit itself.
-MULTIPART_SLACK = 64 * 1024
 
 
 def build_services(settings: Settings, executor: Any = None) -> Services:
     settings.models_dir.mkdir(parents=True, exist_ok=True)
+    llm.configure(settings)
     db = Database(settings.sqlalchemy_url)
     db.create_all()
     executor = executor or make_executor(settings.max_jobs, settings.dask_scheduler)
@@ -48,6 +51,7 @@ def build_services(settings: Settings, executor: Any = None) -> Services:
     threading.Thread(target=import_families, name="import-families", daemon=True).start()
     runs = RunsService(db, settings, executor)
     recovered = runs.recover()
+    watchdog = Watchdog(runs, settings.watchdog_seconds).start()
     if recovered:
         log.warning("marked %d interrupted run(s) as failed", recovered)
     datasets = DatasetsService(db, settings)
@@ -59,6 +63,8 @@ def build_services(settings: Settings, executor: Any = None) -> Services:
         datasets=datasets,
         runs=runs,
         executor=executor,
+        watchdog=watchdog,
+        identity=Identity(settings),
         exports=exports,
         explanations=explanations,
         chat=ChatService(db, settings, datasets, runs, explanations, exports),
@@ -76,6 +82,7 @@ def create_app(settings: Settings | None = None, *, executor: Any = None) -> Fas
         try:
             yield
         finally:
+            services.watchdog.stop()
             services.executor.shutdown()
             services.db.dispose()
 
@@ -86,19 +93,13 @@ def create_app(settings: Settings | None = None, *, executor: Any = None) -> Fas
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (
-        routes_health,
-        routes_vocabulary,
-        routes_datasets,
-        routes_runs,
-        routes_points,
-        routes_chat,
-    ):
-        app.include_router(module.router)
-    app.add_middleware(
-        BodyLimitMiddleware,
-        path="/api/datasets",
-        limit=settings.max_upload_bytes + MULTIPART_SLACK,
-        shown_limit=settings.max_upload_bytes,
-    )
+    app.include_router(routes_health.router)
+    app.include_router(routes_vocabulary.router)  # public: the words the service knows
+    app.include_router(routes_sessions.router)
+    # Everything else acts for an owner: 401 without a token, 404 for others' things.
+    for module in (routes_datasets, routes_runs, routes_points, routes_chat):
+        app.include_router(
+            module.router, dependencies=[Depends(owned_path)], responses=UNAUTHORIZED
+        )
+    app.add_middleware(SecurityMiddleware, settings=settings)
     return app

@@ -7,10 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from ..errors import NotFoundError
+from ..identity import COOKIE, Identity, UnauthorizedError
 from ..services.chat import ChatService
 from ..services.datasets import DatasetsService
 from ..services.explanations import ExplanationsService
 from ..services.exports import ExportsService
+from ..services.lifecycle import Watchdog
 from ..services.runs import RunsService
 from ..settings import Settings
 from ..store import Database
@@ -23,6 +26,8 @@ class Services:
     datasets: DatasetsService
     runs: RunsService
     executor: Any
+    watchdog: Watchdog
+    identity: Identity
     exports: ExportsService
     explanations: ExplanationsService
     chat: ChatService
@@ -49,3 +54,39 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 RunsDep = Annotated[RunsService, Depends(get_runs)]
 DatasetsDep = Annotated[DatasetsService, Depends(get_datasets)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+# ----- owners ------------------------------------------------------------------------
+def request_token(request: Request) -> str | None:
+    """The owner token a request carries: ``Authorization: Bearer`` or the cookie."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.cookies.get(COOKIE)
+
+
+def get_owner(request: Request) -> str:
+    """The owner this request acts for; 401 without a valid token."""
+    owner = get_services(request).identity.owner_of(request_token(request))
+    if owner is None:
+        raise UnauthorizedError(
+            "no session: open one with POST /api/sessions and send its token as "
+            "'Authorization: Bearer <token>' (or keep its cookie)"
+        )
+    return owner
+
+
+OwnerDep = Annotated[str, Depends(get_owner)]
+
+
+def owned_path(request: Request, owner: OwnerDep) -> None:
+    """Router dependency: the run or dataset named in the path is the owner's, else 404
+    (someone else's thing is indistinguishable from no thing)."""
+    services = get_services(request)
+    run_id = request.path_params.get("run_id")
+    if run_id is not None and services.runs.owner_of(run_id) != owner:
+        raise NotFoundError(f"no run {run_id!r}", field="run_id")
+    dataset_id = request.path_params.get("dataset_id")
+    if dataset_id is not None:
+        services.datasets.path_for(dataset_id, owner)  # 404 unless built in or the owner's

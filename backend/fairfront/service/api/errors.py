@@ -7,18 +7,29 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 
 from ...datasets import DatasetError
 from ...fronts import ConstraintError, SelectionError
 from ...groups import GroupingError
 from ...runs import RunDirectoryError
 from ..errors import ServiceError
+from ..storage import DAMAGED, redact_paths, storage_error
 
 log = logging.getLogger(__name__)
 
 
 def _body(detail: str, field: str | None = None) -> dict[str, str | None]:
-    return {"detail": detail, "field": field}
+    """Every error body: the message without any server path."""
+    return {"detail": redact_paths(detail), "field": field}
+
+
+def _storage_response(error: BaseException) -> JSONResponse | None:
+    answer = storage_error(error)
+    if answer is None:
+        return None
+    log.warning("storage fault: %s", redact_paths(str(error)))
+    return JSONResponse(_body(answer.message), status_code=answer.status_code)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -57,9 +68,30 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RunDirectoryError)
     async def run_dir_error(_: Request, error: RunDirectoryError) -> JSONResponse:
         log.warning("run directory problem: %s", error)
-        return JSONResponse(_body("the run's files are missing or damaged"), status_code=409)
+        return JSONResponse(_body(DAMAGED, "run_id"), status_code=409)
+
+    @app.exception_handler(OSError)
+    async def os_error(_: Request, error: OSError) -> JSONResponse:
+        """A full disk is 507, a read-only or forbidden store 503; anything else a 500."""
+        answer = _storage_response(error)
+        if answer is not None:
+            return answer
+        log.exception("unexpected storage error")
+        return JSONResponse(_body("internal error; the server log has the details"), 500)
+
+    @app.exception_handler(OperationalError)
+    async def database_error(_: Request, error: OperationalError) -> JSONResponse:
+        """SQLite's "database or disk is full" / "attempt to write a readonly database"."""
+        answer = _storage_response(error)
+        if answer is not None:
+            return answer
+        log.exception("database error")
+        return JSONResponse(_body("internal error; the server log has the details"), 500)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, error: Exception) -> JSONResponse:
+        for cause in (error.__cause__, error.__context__):
+            if cause is not None and (answer := _storage_response(cause)) is not None:
+                return answer
         log.exception("unexpected error")
         return JSONResponse(_body("internal error; the server log has the details"), 500)

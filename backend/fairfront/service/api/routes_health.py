@@ -1,16 +1,19 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from ... import __version__
-from .deps import ServicesDep
+from .deps import get_services
 from .schemas import Health
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/api/health", response_model=Health)
-def health(services: ServicesDep) -> dict:
+async def health(request: Request) -> dict:
+    """Answered on the event loop itself: no worker thread is needed, so a full thread
+    pool (slow LLM calls, uploads) never delays it; nor does a sync dependency."""
+    services = get_services(request)
     return {
         "status": "ok",
         "version": __version__,

@@ -16,7 +16,9 @@ from ...fronts import Constraint, Point, SelectionRule
 from ...runs import RunSpec
 from ..errors import InvalidRequestError
 from ..services.jobs import TERMINAL
-from .deps import DatasetsDep, RunsDep
+from ..services.ownership import purge_run
+from ..services.runs import RunsService
+from .deps import DatasetsDep, OwnerDep, RunsDep
 from .schemas import ErrorBody, FrontPublic, RunCreate, RunPublic, RunsPublic, SelectRequest
 from .schemas import SelectResponse as SelectResponseBody
 
@@ -30,18 +32,38 @@ FINAL_EVENTS = ("done", "error", "cancelled")
 EVENT_ID = re.compile(r"[0-9]{1,18}")
 POLL_SECONDS = 0.1
 CHECKED = {"target", "positive", "protected", "target_rule", "drop", "keep", "test_size"}
+STATUS_EVERY = 10
+"""Idle polls between looks at the run's status (a run that ended without a final event)."""
 
 
-@router.post("", status_code=202, response_model=RunPublic, responses={**INVALID, **NOT_FOUND})
-def create_run(body: RunCreate, runs: RunsDep, datasets: DatasetsDep) -> dict:
+def _ended(runs: RunsService, run_id: str, after: int) -> bool:
+    """True when the run has ended and has no event after ``after``."""
+    return runs.get(run_id)["status"] in TERMINAL and not runs.events(run_id, after, 1)
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=RunPublic,
+    responses={
+        **INVALID,
+        **NOT_FOUND,
+        429: {"model": ErrorBody, "description": "too many runs queued or running"},
+        503: {"model": ErrorBody, "description": "the store cannot be written"},
+        507: {"model": ErrorBody, "description": "the store is full"},
+    },
+)
+def create_run(body: RunCreate, runs: RunsDep, datasets: DatasetsDep, owner: OwnerDep) -> dict:
     """Queue a run of any learner; returns its id at once. Follow it at
     ``/api/runs/{id}/events``. Multi-task learners (fairbranch, l2t_fmt, mtl) take ``tasks``
     (two or more binary columns), ``epochs`` and a ``sweep``; a spec that cannot run (a task
     that is not binary or is protected, one task, a parameter the learner lacks) is a 422
     before any job starts."""
-    data = datasets.path_for(body.dataset)
+    data = datasets.path_for(body.dataset, owner)  # a built-in or one of the caller's uploads
     if not body.tasks:  # a single-task request, checked against the dataset's profile
-        datasets.check_run(body.dataset, **body.model_dump(include=CHECKED), seed=body.seed)
+        datasets.check_run(
+            body.dataset, owner=owner, **body.model_dump(include=CHECKED), seed=body.seed
+        )
     for text in body.constraints:
         try:
             Constraint.parse(text)
@@ -69,12 +91,15 @@ def create_run(body: RunCreate, runs: RunsDep, datasets: DatasetsDep) -> dict:
         epochs=body.epochs,
         sweep={name: list(values) for name, values in body.sweep.items()},
     )
-    return runs.create(spec, dataset_label=body.dataset)
+    return runs.create(spec, dataset_label=body.dataset, owner=owner)
 
 
 @router.get("", response_model=RunsPublic)
-def list_runs(runs: RunsDep, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict:
-    return {"runs": runs.recent(limit)}
+def list_runs(
+    runs: RunsDep, owner: OwnerDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> dict:
+    """The caller's runs, newest first."""
+    return {"runs": runs.recent(limit, owner)}
 
 
 @router.get("/{run_id}", response_model=RunPublic, responses=NOT_FOUND)
@@ -82,9 +107,27 @@ def get_run(run_id: str, runs: RunsDep) -> dict:
     return runs.get(run_id)
 
 
-@router.delete("/{run_id}", response_model=RunPublic, responses={**NOT_FOUND, **CONFLICT})
-def cancel_run(run_id: str, runs: RunsDep) -> dict:
-    """Cancel a queued or running run (a running one stops after its current round)."""
+@router.delete(
+    "/{run_id}",
+    response_model=None,
+    responses={
+        **NOT_FOUND,
+        **CONFLICT,
+        200: {"model": RunPublic, "description": "cancelled (or cancelling)"},
+        204: {"description": "purged: the run's files and rows are gone"},
+    },
+)
+def cancel_run(
+    run_id: str,
+    runs: RunsDep,
+    purge: Annotated[bool, Query(description="remove the ended run's files and rows")] = False,
+) -> Any:
+    """Without ``purge``: cancel a queued or running run (a running one stops after its
+    current round; 409 once it has ended). With ``purge=true``: delete an ended run, its
+    files, events and row (409 while it is still active: cancel it first)."""
+    if purge:
+        purge_run(runs, run_id)
+        return Response(status_code=204)
     return runs.cancel(run_id)
 
 
@@ -114,6 +157,7 @@ async def follow_run(
 
     async def stream() -> AsyncIterator[bytes]:
         nonlocal after
+        idle = 0
         yield b"retry: 1000\n\n"
         while True:
             events = await run_in_threadpool(runs.events, run_id, after)
@@ -126,7 +170,14 @@ async def follow_run(
             if await request.is_disconnected():
                 return
             if not events:
+                idle += 1
+                if idle % STATUS_EVERY == 0 and await run_in_threadpool(
+                    _ended, runs, run_id, after
+                ):
+                    return  # ended without a final event still to send: the stream ends too
                 await asyncio.sleep(POLL_SECONDS)
+            else:
+                idle = 0
 
     return StreamingResponse(
         stream(),

@@ -21,6 +21,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from fairfront.service.explain import render_prompt
+from fairfront.service.llm import bounded_completion
 from fairfront.vocabulary import NOTIONS
 
 from ._intent_checks import check_intents
@@ -164,8 +165,10 @@ class LLMIntentParser:
     def _ask(self, message: str, context: ChatContext) -> list[Intent]:
         messages = self.messages(message, context)
         try:
-            client = self.client.with_options(timeout=self.timeout, max_retries=self.max_retries)
-            response = client.chat.completions.create(
+            response = bounded_completion(  # within the turn's deadline, in the LLM pool
+                self.client,
+                timeout=self.timeout,
+                retries=self.max_retries,
                 model=self.model,
                 messages=messages,
                 tools=intent_tools(),

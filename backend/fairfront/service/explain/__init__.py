@@ -23,7 +23,8 @@ from ._facts import (
     front_neighbours,
 )
 from ._llm import PROMPTS_DIR, Explanation, LLMExplainer, data_block, explain, render_prompt
-from ._numbers import check_numbers, numbers_in
+from ._numbers import check_claims, check_numbers, numbers_in
+from ._safe_text import safe_markdown
 
 __all__ = [
     "MIN_GROUP_SIZE",
@@ -42,6 +43,7 @@ __all__ = [
     "build_fact_sheet",
     "builtin_explanation",
     "by_group_from_report",
+    "check_claims",
     "check_numbers",
     "data_block",
     "explain",
@@ -49,4 +51,5 @@ __all__ = [
     "numbers_in",
     "outcome_words",
     "render_prompt",
+    "safe_markdown",
 ]

@@ -21,9 +21,11 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel
 
+from ..llm import LLMUnavailable, bounded_completion
 from ._builtin import builtin_explanation
 from ._facts import FactSheet
-from ._numbers import check_numbers
+from ._numbers import check_claims, check_numbers
+from ._safe_text import safe_markdown
 
 __all__ = [
     "PROMPTS_DIR",
@@ -88,8 +90,10 @@ def _failure(error: BaseException) -> str:
 class LLMExplainer:
     """Explains a fact sheet with a chat model; falls back to the built-in text.
 
-    ``client`` is an ``openai.OpenAI`` (any OpenAI-compatible server); ``timeout`` is
-    in seconds per request and ``max_retries`` the client's retries.
+    ``client`` is an ``openai.OpenAI`` (any OpenAI-compatible server); ``timeout`` caps
+    one try and ``max_retries`` the tries after the first, all within the current turn's
+    deadline (:func:`fairfront.service.llm.current_deadline`). The kept text is made safe
+    markdown (:func:`safe_markdown`: no HTML, no images, links only into the service).
     """
 
     def __init__(
@@ -130,11 +134,18 @@ class LLMExplainer:
             options: dict[str, Any] = {"temperature": self.temperature}
             if self.max_tokens is not None:
                 options["max_tokens"] = self.max_tokens
-            client = self.client.with_options(timeout=self.timeout, max_retries=self.max_retries)
-            response = client.chat.completions.create(
-                model=self.model, messages=messages, **options
+            response = bounded_completion(
+                self.client,
+                timeout=self.timeout,
+                retries=self.max_retries,
+                model=self.model,
+                messages=messages,
+                **options,
             )
             text = (response.choices[0].message.content or "").strip()
+        except LLMUnavailable as why:  # busy or out of time: the built-in text, at once
+            logger.info("explanation by %s not used: %s", self.model, why)
+            return Explanation(text=builtin, source="builtin", reason=str(why))
         except Exception as error:  # any failure of the call falls back; never raise
             logger.warning("explanation by %s failed: %r", self.model, error)
             return Explanation(text=builtin, source="builtin", reason=_failure(error))
@@ -153,7 +164,16 @@ class LLMExplainer:
                 reason="the model's answer used numbers not in the fact sheet: "
                 + ", ".join(invented[:5]),
             )
-        return Explanation(text=text, source="llm")
+        claims = check_claims(text, facts)
+        if claims:
+            logger.info("explanation by %s made unsupported claims: %s", self.model, claims)
+            return Explanation(
+                text=builtin,
+                source="builtin",
+                reason="the model's answer made claims about the constraints that the fact "
+                "sheet does not support: " + "; ".join(repr(c) for c in claims[:3]),
+            )
+        return Explanation(text=safe_markdown(text), source="llm")
 
 
 def _builtin_or_minimal(facts: FactSheet) -> str:

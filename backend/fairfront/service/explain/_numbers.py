@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from ._facts import FactSheet
 
-__all__ = ["SMALL_INTEGER", "check_numbers", "numbers_in"]
+__all__ = ["SMALL_INTEGER", "check_claims", "check_numbers", "numbers_in"]
 
 SMALL_INTEGER = 10
 """Whole numbers below this are not checked."""
@@ -58,3 +58,48 @@ def check_numbers(text: str, facts: FactSheet) -> list[str]:
     """The numbers in ``text`` that are not the fact sheet's (empty: the text is fine)."""
     values = facts.values()
     return [written for written, v, tol in numbers_in(text) if not _supported(v, tol, values)]
+
+
+# ----- claims about constraints ----------------------------------------------------------
+_MEETS = re.compile(
+    r"\b(?:meets?|meeting|satisf(?:y|ies|ied|ying)|fulfil+s?|complies|complying|respects?"
+    r"|stays?\s+(?:within|under|below)|(?:is|are|remains?|stays?|kept)\s+(?:within|under|"
+    r"below)\s+(?:the|its|their|your|every|each|all)?\s*(?:bounds?|limits?|constraints?|"
+    r"thresholds?|caps?))\b[^.;\n]*",
+    re.I,
+)
+_BREAKS = re.compile(
+    r"\b(?:violat(?:es?|ed|ing)|breaks?|breach(?:es)?|exceeds?|fails?\s+to\s+meet|does\s+not"
+    r"\s+(?:meet|satisfy)|doesn't\s+(?:meet|satisfy)|(?:is|are)\s+(?:above|over)\s+(?:the|its"
+    r"|their|your)\s+(?:bounds?|limits?|thresholds?))\b[^.;\n]*",
+    re.I,
+)
+_ABOUT_CONSTRAINTS = re.compile(r"\b(?:constraints?|bounds?|limits?|thresholds?|caps?)\b", re.I)
+
+
+def check_claims(text: str, facts: FactSheet) -> list[str]:
+    """Claims about the constraints that the fact sheet does not support (empty: fine).
+
+    "Meets all constraints" / "satisfies the bound" / "stays under the limit" need every
+    constraint of the sheet met (and at least one constraint); "violates" / "exceeds the
+    limit" / "does not meet" need at least one constraint not met.
+    """
+    constraints = list(facts.constraints)
+    met = [c.met for c in constraints]
+    out: list[str] = []
+    for match in _MEETS.finditer(text):
+        claim = match.group().strip()
+        before = text[max(0, match.start() - 16) : match.start()].lower()
+        if re.search(r"(?:\bnot|n't|\bfails?\s+to|\bnever)\s+$", before):
+            continue  # "does not meet ...": a claim of the other kind, checked below
+        if not _ABOUT_CONSTRAINTS.search(match.string[max(0, match.start() - 60) : match.end()]):
+            continue
+        if not constraints or not all(m is True for m in met):
+            out.append(claim[:80])
+    for match in _BREAKS.finditer(text):
+        claim = match.group().strip()
+        if not _ABOUT_CONSTRAINTS.search(match.string[max(0, match.start() - 60) : match.end()]):
+            continue
+        if not any(m is False for m in met):
+            out.append(claim[:80])
+    return out

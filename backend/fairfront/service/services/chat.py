@@ -116,11 +116,12 @@ class ChatService:
         )
 
     # ----- context --------------------------------------------------------------
-    def _infos(self) -> tuple[dict[str, DatasetInfo], dict[str, str]]:
-        """Datasets the reader may name, and the upload id behind each uploaded name."""
+    def _infos(self, owner: str | None = None) -> tuple[dict[str, DatasetInfo], dict[str, str]]:
+        """Datasets the reader may name (built-ins, ``owner``'s uploads), and the upload id
+        behind each uploaded name."""
         infos = dict(self._builtins())
         uploads: dict[str, str] = {}
-        for item in self.datasets.all():
+        for item in self.datasets.all(owner):  # the owner's uploads only
             if item["builtin"]:
                 continue
             infos[item["name"]] = info_from_profile(item.get("profile") or {})
@@ -156,19 +157,20 @@ class ChatService:
         )
 
     # ----- one message ----------------------------------------------------------
-    def handle(self, session_id: str, message: str) -> dict[str, Any]:
+    def handle(self, session_id: str, message: str, owner: str | None = None) -> dict[str, Any]:
         with self.db.session() as session:
             record = session.get(ChatSessionRecord, session_id)
             if record is None:
-                record = ChatSessionRecord(id=session_id, setup={}, history=[])
+                record = ChatSessionRecord(id=session_id, setup={}, history=[], owner=owner)
                 session.add(record)
             setup = Setup.model_validate(record.setup or {})
             run_id = record.run_id
             history = list(record.history or [])
-        infos, uploads = self._infos()
+        infos, uploads = self._infos(owner)
         context = ChatContext(datasets=infos, run=self._run_info(run_id), setup=setup)
         intents = self.llm.parse(message, context) if self.llm else parse(message, context)
         turn = Turn(setup, run_id, history)
+        turn.owner = owner
         refused = any(isinstance(i, Clarify) for i in intents)
         # the set-up first ("train with 20 rounds, use eo" trains with eo), then the actions
         for intent in sorted(intents, key=lambda i: not isinstance(i, SETUP_INTENTS)):
@@ -257,8 +259,8 @@ class ChatService:
             if spec.positive is None and spec.target_rule is None and spec.target == info.target:
                 spec.positive = None if info.positive_question else info.positive
         dataset_id = uploads.get(spec.data, spec.data)
-        spec.data = self.datasets.path_for(dataset_id)
-        run = self.runs.create(spec, dataset_label=dataset_id)
+        spec.data = self.datasets.path_for(dataset_id, turn.owner)
+        run = self.runs.create(spec, dataset_label=dataset_id, owner=turn.owner)
         turn.run_id = run["id"]
         length = f"{spec.epochs} epochs" if spec.tasks else f"{spec.rounds} rounds"
         turn.say(
@@ -276,7 +278,7 @@ class ChatService:
             self.runs.cancel(run["id"])
             turn.say(f"Stopping run {run['id']}.", {"type": "run_cancelled", "run_id": run["id"]})
             return
-        recent = self.runs.recent(limit=20)
+        recent = self.runs.recent(limit=20, owner=turn.owner)
         if isinstance(intent, ListRuns):
             if not recent:
                 turn.say('There are no runs yet: set things up and say "train".')

@@ -50,6 +50,8 @@ class Turn:
         self.replies: list[str] = []
         self.actions: list[dict[str, Any]] = []
         self.suggestions: list[str] = []
+        self.owner: str | None = None
+        """Whose session this is: uploads and runs are looked up among theirs only."""
 
     def say(self, text: str, action: dict[str, Any] | None = None) -> None:
         if text:

@@ -282,12 +282,40 @@ class DatasetsService:
             "profile": _builtin_profile(name),
         }
 
-    def all(self) -> list[dict[str, Any]]:
+    def all(self, owner: str | None = None) -> list[dict[str, Any]]:
+        """The built-ins and ``owner``'s uploads (no one else's)."""
         items = [self._builtin_summary(name) for name in list_datasets()]
         with self.db.session() as session:
-            for record in session.query(DatasetRecord).order_by(DatasetRecord.created):
+            query = session.query(DatasetRecord).filter(DatasetRecord.owner == owner)
+            for record in query.order_by(DatasetRecord.created):
                 items.append(self._public(record))
         return items
+
+    def _owned(self, session: Any, dataset_id: str, owner: str | None) -> DatasetRecord:
+        record = session.get(DatasetRecord, dataset_id)
+        if record is None or record.owner != owner:  # someone else's is "no such dataset"
+            raise NotFoundError(f"no dataset {dataset_id!r}", field="dataset")
+        return record
+
+    def find_by_name(self, name: str, owner: str | None) -> list[dict[str, Any]]:
+        """``owner``'s uploads shown as ``name`` (several when they uploaded it twice):
+        for the chat, which must ask which one when there is more than one."""
+        with self.db.session() as session:
+            query = session.query(DatasetRecord).filter(
+                DatasetRecord.owner == owner, DatasetRecord.name == name
+            )
+            return [self._public(r) for r in query.order_by(DatasetRecord.created)]
+
+    def delete(self, dataset_id: str, owner: str | None) -> None:
+        """Remove ``owner``'s upload: its row and its file."""
+        with self.db.session() as session:
+            record = self._owned(session, dataset_id, owner)
+            path = Path(record.path)
+            session.delete(record)
+        if path.parent.name == dataset_id:  # uploads/<id>/<name>: the folder is the upload's
+            shutil.rmtree(path.parent, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
     def _builtin_summary(self, name: str) -> dict[str, Any]:
         info = builtin_info(name)
@@ -302,13 +330,19 @@ class DatasetsService:
         }
 
     def get(
-        self, dataset_id: str, *, target: str | None = None, target_rule: str | None = None
+        self,
+        dataset_id: str,
+        owner: str | None = None,
+        *,
+        target: str | None = None,
+        target_rule: str | None = None,
     ) -> dict[str, Any]:
-        """A dataset and its profile; ``target`` / ``target_rule`` re-profile an upload
-        for that target (its leakage flags and group sizes depend on it)."""
+        """A dataset and its profile (built-ins, or ``owner``'s uploads only); ``target`` /
+        ``target_rule`` re-profile an upload for that target (its leakage flags and group
+        sizes depend on it)."""
         if dataset_id in list_datasets():
             return self.builtin(dataset_id)
-        record = self._record(dataset_id)
+        record = self._record(dataset_id, owner)
         public = self._public(record)
         if target is None and target_rule is None:
             return public
@@ -330,23 +364,22 @@ class DatasetsService:
         public["profile"] = profile.to_dict()
         return public
 
-    def _record(self, dataset_id: str) -> DatasetRecord:
+    def _record(self, dataset_id: str, owner: str | None = None) -> DatasetRecord:
         with self.db.session() as session:
-            record = session.get(DatasetRecord, dataset_id)
-            if record is None:
-                raise NotFoundError(f"no dataset {dataset_id!r}", field="dataset")
-            return record
+            return self._owned(session, dataset_id, owner)
 
-    def path_for(self, dataset_id: str) -> str:
-        """What ``RunSpec.data`` takes: a built-in name or the stored file's path."""
+    def path_for(self, dataset_id: str, owner: str | None = None) -> str:
+        """What ``RunSpec.data`` takes: a built-in name or the stored file's path
+        (``owner``'s uploads only)."""
         if dataset_id in list_datasets():
             return dataset_id
-        return self._record(dataset_id).path
+        return self._record(dataset_id, owner).path
 
     def check_run(
         self,
         dataset_id: str,
         *,
+        owner: str | None = None,
         target: str | None,
         positive: str | None,
         protected: Sequence[str] | None,
@@ -366,7 +399,7 @@ class DatasetsService:
         if builtin:  # no data is read on the request path: the run checks the columns
             _check_builtin_request(dataset_id, target, positive, protected, target_rule)
             return
-        profile = self.get(dataset_id)["profile"]
+        profile = self.get(dataset_id, owner)["profile"]
         check_run_request(
             profile,
             target=target,
@@ -384,7 +417,7 @@ class DatasetsService:
             )
         try:
             data = load_dataset(
-                self.path_for(dataset_id),
+                self.path_for(dataset_id, owner),
                 target=target,
                 positive=positive,
                 protected=protected,
@@ -418,7 +451,9 @@ class DatasetsService:
             "created": record.created.isoformat(),
         }
 
-    def save_upload(self, source: BinaryIO, filename: str | None) -> dict[str, Any]:
+    def save_upload(
+        self, source: BinaryIO, filename: str | None, owner: str | None = None
+    ) -> dict[str, Any]:
         """Copy an upload into a generated folder, read it with the one reader, profile it."""
         self.upload_dir.mkdir(parents=True, exist_ok=True)
         dataset_id = uuid.uuid4().hex
@@ -445,7 +480,12 @@ class DatasetsService:
             stored = True
             profile = profile_frame(frame, display_name=name, csv_format=detected)
             record = DatasetRecord(
-                id=dataset_id, name=name, path=str(path), rows=len(frame), profile=profile.to_dict()
+                id=dataset_id,
+                name=name,
+                path=str(path),
+                rows=len(frame),
+                profile=profile.to_dict(),
+                owner=owner,
             )
             with self.db.session() as session:
                 session.add(record)

@@ -12,16 +12,16 @@ task, then the gains against the single-task models.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import threading
 from typing import Any
-
-import openai
 
 from ...datasets import load_dataset, load_multitask
 from ...fronts import Front
 from ...metrics import evaluate
-from ...runs import RunSpec, load_model, read_front, read_run
+from ...runs import RunSpec, load_model
 from ..explain import (
     FactSheet,
     LLMExplainer,
@@ -30,18 +30,14 @@ from ..explain import (
     explain,
     front_neighbours,
 )
+from ..llm import llm_turn, make_llm_client
 from ..settings import Settings
+from ..storage import atomic_write, redact_paths
+from ..storage import checked_front as read_front
+from ..storage import checked_run as read_run
 from .runs import RunsService
 
-
-def make_llm_client(settings: Settings) -> openai.OpenAI | None:
-    """The OpenAI-compatible client when an LLM is configured (no retries of its own)."""
-    if not settings.llm_configured:
-        return None
-    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "unused"
-    return openai.OpenAI(
-        base_url=settings.llm_base_url, api_key=key, max_retries=0, timeout=settings.llm_timeout
-    )
+logger = logging.getLogger(__name__)
 
 
 class ExplanationsService:
@@ -64,7 +60,11 @@ class ExplanationsService:
         run_dir = self.runs.run_dir(run_id)
         cache = run_dir / "explanations" / f"facts-round-{round_}.json"
         if cache.is_file():
-            return FactSheet.model_validate_json(cache.read_text(encoding="utf-8"))
+            try:
+                return FactSheet.model_validate_json(cache.read_bytes())
+            except (OSError, ValueError):  # a damaged cache: computed again below
+                with contextlib.suppress(OSError):
+                    cache.unlink()
         with self._lock:
             front = read_front(run_dir).model_dump(mode="json")
             run = read_run(run_dir)
@@ -114,8 +114,10 @@ class ExplanationsService:
                 overall=overall,
                 target_rule=spec.target_rule,
             )
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            cache.write_text(facts.model_dump_json(), encoding="utf-8")
+            try:  # a cache only: a full or read-only store still gets its explanation
+                atomic_write(cache, facts.model_dump_json().encode("utf-8"))
+            except OSError as error:
+                logger.warning("fact sheet not cached: %s", redact_paths(str(error)))
             return facts
 
     def task_facts(self, run_id: str, round_: int) -> dict[str, FactSheet]:
@@ -124,8 +126,12 @@ class ExplanationsService:
         run_dir = self.runs.run_dir(run_id)
         cache = run_dir / "explanations" / f"task-facts-round-{round_}.json"
         if cache.is_file():
-            stored = json.loads(cache.read_text(encoding="utf-8"))
-            return {t: FactSheet.model_validate(f) for t, f in stored.items()}
+            try:
+                stored = json.loads(cache.read_bytes())
+                return {t: FactSheet.model_validate(f) for t, f in stored.items()}
+            except (OSError, ValueError, AttributeError):  # damaged: computed again below
+                with contextlib.suppress(OSError):
+                    cache.unlink()
         with self._lock:
             front = read_front(run_dir)
             run = read_run(run_dir)
@@ -201,10 +207,11 @@ class ExplanationsService:
         )
 
     def explain(self, run_id: str, round_: int) -> dict[str, Any]:
-        if read_run(self.runs.run_dir(run_id))["kind"] == "multitask":
-            return self._explain_tasks(run_id, round_)
-        facts = self.facts(run_id, round_)
-        explanation = explain(facts, self.llm)
+        with llm_turn():  # one deadline for the whole explanation (inside a chat turn: its)
+            if read_run(self.runs.run_dir(run_id))["kind"] == "multitask":
+                return self._explain_tasks(run_id, round_)
+            facts = self.facts(run_id, round_)
+            explanation = explain(facts, self.llm)
         return {
             "round": round_,
             "text": explanation.text,

@@ -17,6 +17,7 @@ import threading
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -27,6 +28,7 @@ from sqlalchemy import func, select, update
 
 from ...fronts import mark_front
 from ...runs import PointEvent, RunSpec, train, write_run
+from ..storage import failure_message
 from ..store import Database, EventRecord, RunRecord
 
 log = logging.getLogger(__name__)
@@ -123,9 +125,7 @@ def run_job(request: JobRequest) -> str:
         return "cancelled"
     except Exception as error:
         log.info("run %s failed: %s", run_id, traceback.format_exc())
-        message = str(error)
-        if not isinstance(error, ValueError):
-            message = f"{type(error).__name__}: {message}"
+        message = failure_message(error)  # no server path, storage faults in words
         if _transition(
             db, run_id, ACTIVE, status="failed", error=message[:2000], finished=datetime.now(UTC)
         ):
@@ -139,10 +139,11 @@ def run_job(request: JobRequest) -> str:
         "rounds": len(run.front.points),
         "seconds": run.seconds,
     }
+    # A cancel that came after the last round has nothing left to stop: the run is done.
     if not _transition(
         db,
         run_id,
-        ("running",),
+        ("running", "cancelling"),
         status="done",
         selection=selection,
         timings=run.seconds,
@@ -188,15 +189,25 @@ class LocalExecutor:
     """At most ``max_jobs`` runs at once in worker processes; the rest wait in line."""
 
     def __init__(self, max_jobs: int) -> None:
+        self._max_jobs = max_jobs
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
-        self._pool = ProcessPoolExecutor(
-            max_workers=max_jobs, mp_context=context, initializer=_exit_with_parent
+        pool = ProcessPoolExecutor(
+            max_workers=self._max_jobs, mp_context=context, initializer=_exit_with_parent
         )
-        for _ in range(max_jobs):
-            self._pool.submit(_warm)
+        for _ in range(self._max_jobs):
+            pool.submit(_warm)
+        return pool
 
     def submit(self, request: JobRequest) -> Future[Any]:
-        return self._pool.submit(run_job, request)
+        try:
+            return self._pool.submit(run_job, request)
+        except BrokenProcessPool:  # a worker died (killed, out of memory): a fresh pool
+            log.warning("the job pool lost a worker; starting a new one")
+            self._pool = self._new_pool()
+            return self._pool.submit(run_job, request)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -21,12 +21,14 @@ from ...fronts import (
 )
 from ...fronts import select as select_point
 from ...metrics import NOTIONS
-from ...runs import RunSpec, SpecError, check, read_front
+from ...runs import RunSpec, SpecError, check
 from ...vocabulary import LEARNERS
 from ..errors import ConflictError, InvalidRequestError, NotFoundError
 from ..settings import Settings
+from ..storage import checked_front as read_front  # 409 for damaged files, never a 500
 from ..store import Database, EventRecord, RunRecord
 from .jobs import ACTIVE, TERMINAL, Executor, JobRequest, append_event
+from .lifecycle import check_capacity
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +66,9 @@ class RunsService:
             append_event(self.db, run_id, "error", message)
         return len(ids)
 
-    def create(self, spec: RunSpec, *, dataset_label: str) -> dict[str, Any]:
+    def create(
+        self, spec: RunSpec, *, dataset_label: str, owner: str | None = None
+    ) -> dict[str, Any]:
         """Check the spec (and, for multi-task runs, the tasks against the data), store the
         run, queue its job; returns at once. A spec that cannot run is a 422, no job."""
         try:
@@ -75,12 +79,14 @@ class RunsService:
             raise
         except ValueError as error:  # a parameter value out of the learner's range
             raise InvalidRequestError(str(error), field="params") from error
+        check_capacity(self.db, self.settings.max_queued)  # 429 past the queue cap
         run_id = uuid.uuid4().hex
         record = RunRecord(
             id=run_id,
             status="queued",
             spec={**spec.to_dict(), "dataset": dataset_label},
             timings={},
+            owner=owner,
         )
         with self.db.session() as session:
             session.add(record)
@@ -90,8 +96,26 @@ class RunsService:
             database_url=self.settings.sqlalchemy_url,
             run_dir=str(self.run_dir(run_id)),
         )
-        self._futures[run_id] = self.executor.submit(request)
+        try:
+            self._futures[run_id] = self.executor.submit(request)
+        except Exception as error:  # no worker to take it: the run ends here, in words
+            log.exception("run %s could not be queued", run_id)
+            with self.db.session() as session:
+                current = session.get(RunRecord, run_id)
+                if current is not None:
+                    current.status = "failed"
+                    current.error = f"the run could not be started ({type(error).__name__})"
+                    current.finished = datetime.now(UTC)
+            append_event(self.db, run_id, "error", {"message": "the run could not be started"})
+            return self.get(run_id)
         return self.public(record)
+
+    def jobs(self) -> dict[str, Any]:
+        """The futures of the jobs this process started, by run id (a copy)."""
+        return dict(self._futures)
+
+    def forget_job(self, run_id: str) -> None:
+        self._futures.pop(run_id, None)
 
     def cancel(self, run_id: str) -> dict[str, Any]:
         record = self._record(run_id)
@@ -141,12 +165,20 @@ class RunsService:
     def get(self, run_id: str) -> dict[str, Any]:
         return self.public(self._record(run_id))
 
-    def recent(self, limit: int = 100) -> list[dict[str, Any]]:
+    def recent(self, limit: int = 100, owner: str | None = None) -> list[dict[str, Any]]:
+        """``owner``'s runs, newest first."""
         with self.db.session() as session:
             records = session.scalars(
-                select(RunRecord).order_by(RunRecord.created.desc()).limit(limit)
+                select(RunRecord)
+                .where(RunRecord.owner == owner)
+                .order_by(RunRecord.created.desc())
+                .limit(limit)
             )
             return [self.public(r) for r in records]
+
+    def owner_of(self, run_id: str) -> str | None:
+        """The run's owner; :class:`NotFoundError` when there is no such run."""
+        return self._record(run_id).owner
 
     def events(self, run_id: str, after: int = 0, limit: int = 500) -> list[dict[str, Any]]:
         with self.db.session() as session:

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from ._models import Base
+from ._models import OWNED_TABLES, Base
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -37,6 +37,16 @@ class Database:
 
     def create_all(self) -> None:
         Base.metadata.create_all(self.engine)
+        self._add_owner_columns()
+
+    def _add_owner_columns(self) -> None:
+        """A store made before owners existed: add the ``owner`` column to its tables."""
+        inspector = inspect(self.engine)
+        with self.engine.begin() as connection:
+            for table in OWNED_TABLES:
+                columns = {c["name"] for c in inspector.get_columns(table)}
+                if "owner" not in columns:
+                    connection.execute(text(f"ALTER TABLE {table} ADD COLUMN owner VARCHAR(64)"))
 
     @contextmanager
     def session(self) -> Iterator[Session]:

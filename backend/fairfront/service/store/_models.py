@@ -17,6 +17,11 @@ class Base(DeclarativeBase):
     pass
 
 
+OWNED_TABLES = ("datasets", "runs", "chat_sessions")
+"""Tables with an ``owner`` column (a store made before owners gets it added; its old
+rows have no owner and are shown to no one)."""
+
+
 class DatasetRecord(Base):
     """An uploaded CSV (built-ins are not stored)."""
 
@@ -26,6 +31,7 @@ class DatasetRecord(Base):
     path: Mapped[str] = mapped_column(String(500))
     rows: Mapped[int] = mapped_column(Integer)
     profile: Mapped[dict[str, Any]] = mapped_column(JSON)
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -40,6 +46,7 @@ class RunRecord(Base):
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finished: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
 
 
 class EventRecord(Base):
@@ -61,4 +68,5 @@ class ChatSessionRecord(Base):
     setup: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     run_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     history: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
