@@ -259,6 +259,19 @@ class ChatService:
             if spec.positive is None and spec.target_rule is None and spec.target == info.target:
                 spec.positive = None if info.positive_question else info.positive
         dataset_id = uploads.get(spec.data, spec.data)
+        if not spec.tasks:  # the same checks as POST /api/runs, before anything is queued
+            self.datasets.check_run(
+                dataset_id,
+                owner=turn.owner,
+                target=spec.target,
+                positive=spec.positive,
+                protected=spec.protected,
+                target_rule=spec.target_rule,
+                drop=spec.drop,
+                keep=spec.keep,
+                test_size=spec.test_size,
+                seed=spec.random_state,
+            )
         spec.data = self.datasets.path_for(dataset_id, turn.owner)
         run = self.runs.create(spec, dataset_label=dataset_id, owner=turn.owner)
         turn.run_id = run["id"]
