@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from csv_family import CSVCase, family
 
-from .conftest import LiveServer, module_server, wait_status
+from .conftest import LiveServer, chat_session, module_server, wait_status
 
 CASES = {case.name: case for case in family()}
 
@@ -39,7 +39,7 @@ def test_an_upload_reaches_a_trained_front_in_three_messages(live: LiveServer, n
         "/api/datasets", files={"file": (case.name, case.content, "text/csv")}
     )
     assert upload.status_code == 201, upload.text
-    session = f"family-{len(name)}-{abs(hash(name)) % 10_000}"
+    session = chat_session(live.client)  # issued by the service, one per file
     said = messages(case)
     assert len(said) <= 3
     reply: dict = {}

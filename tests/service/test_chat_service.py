@@ -11,7 +11,7 @@ import pytest
 
 from fairfront.vocabulary import NOTIONS
 
-from .conftest import LiveServer, module_server, wait_status
+from .conftest import LiveServer, chat_session, module_server, wait_status
 from .llm_stub import LLMStub
 
 SESSION = "chat-e2e"
@@ -22,8 +22,15 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     yield from module_server(tmp_path_factory, "chat")
 
 
+_ISSUED: dict[tuple[int, str], str] = {}
+"""A test's name for a conversation -> the chat session the service issued for it."""
+
+
 def chat(client: httpx.Client, message: str, session: str = SESSION) -> dict[str, Any]:
-    response = client.post("/api/chat", json={"session_id": session, "message": message})
+    key = (id(client), session)
+    if key not in _ISSUED:
+        _ISSUED[key] = chat_session(client)
+    response = client.post("/api/chat", json={"session_id": _ISSUED[key], "message": message})
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body

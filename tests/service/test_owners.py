@@ -172,10 +172,18 @@ def test_chat_session_ids_are_issued_by_the_service(live: LiveServer) -> None:
 def test_deleting_removes_files_and_rows(live: LiveServer) -> None:
     a = live.client
     upload = a.post("/api/datasets", files={"file": ("gone.csv", A_CSV, "text/csv")}).json()
-    run = a.post(
+    created = a.post(
         "/api/runs",
-        json={"dataset": upload["id"], "target": "y", "protected": ["sex"], "rounds": 4},
-    ).json()
+        json={
+            "dataset": upload["id"],
+            "target": "y",
+            "positive": "1",
+            "protected": ["sex"],
+            "rounds": 4,
+        },
+    )
+    assert created.status_code == 202, created.text
+    run = created.json()
     assert a.delete(f"/api/runs/{run['id']}?purge=true").status_code in (204, 409)
     wait_status(a, run["id"], TERMINAL, timeout=60)
     assert a.get(f"/api/runs/{run['id']}/points/2/model.onnx").status_code in (200, 409, 404)

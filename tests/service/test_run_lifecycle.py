@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import time
@@ -103,11 +104,23 @@ def test_a_job_that_cannot_read_its_data_fails_without_a_path(live: LiveServer) 
         "/api/datasets",
         files={"file": ("mine.csv", b"a,b,y\n" + b"1,2,0\n3,4,1\n" * 50, "text/csv")},
     ).json()
-    for file in (live.models_dir / "uploads").glob(f"{upload['id']}*"):
-        file.unlink()
-    run_id = live.client.post(
-        "/api/runs", json={"dataset": upload["id"], "target": "y", "protected": ["a"], "rounds": 5}
-    ).json()["id"]
+    for stored in (live.models_dir / "uploads").glob(f"{upload['id']}*"):
+        shutil.rmtree(stored) if stored.is_dir() else stored.unlink()
+    created = live.client.post(
+        "/api/runs",
+        json={
+            "dataset": upload["id"],
+            "target": "y",
+            "positive": "1",
+            "protected": ["a"],
+            "rounds": 5,
+        },
+    )
+    if created.status_code == 422:  # refused before queueing, as a run request is checked
+        text = created.text
+        assert str(live.models_dir) not in text and "/uploads/" not in text, text
+        return
+    run_id = created.json()["id"]
     run = wait_status(live.client, run_id, TERMINAL, timeout=60)
     events = read_events(live.client, run_id, timeout=10)
     assert run["status"] == "failed" and events[-1].event == "error"

@@ -31,7 +31,10 @@ def raw_request(live: LiveServer, request: bytes, timeout: float = 10.0) -> byte
     host, port = live.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=timeout) as sock:
         sock.sendall(request)
-        return sock.recv(65536)
+        reply = b""
+        while chunk := sock.recv(65536):  # the server closes after its answer
+            reply += chunk
+        return reply
 
 
 @pytest.mark.parametrize("host", ["evil.example", "evil.example:8000", "10.0.0.5"])

@@ -59,12 +59,9 @@ class ExportsService:
         card_json, card_md = card_paths(out)
         card["model"]["file"] = out.name
         card["model"]["card_files"] = [card_json.name, card_md.name]
-        record = self.runs.get(run_id)
-        card.setdefault("run", {})["directory"] = f"runs/{run_id}"  # no server path
+        # no server path: the run by its id; the data by its name (the exporter's spec)
+        card.setdefault("run", {})["directory"] = f"runs/{run_id}"
         card["run"]["id"] = run_id
-        spec = card["run"].get("spec")
-        if isinstance(spec, dict):
-            spec["data"] = record["spec"].get("dataset", spec.get("data"))
         card = _scrub(card)
         contents = {
             out: onnx_bytes,
