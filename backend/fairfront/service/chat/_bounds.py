@@ -114,7 +114,57 @@ def read_bounds(clause: Clause, checker: Checker) -> list[str] | None:
             out.append(checked)
     if out:
         clause.take_all("bound")
+        level = _confidence(clause, checker)
+        if level is False:
+            return None
+        if level is not None:  # "... with 95% confidence": the interval's upper end counts
+            if all(Constraint.parse(t).metric in PERFORMANCE_METRICS for t in out):
+                checker.ask(
+                    "Confidence applies to fairness gaps (they carry intervals); accuracy "
+                    "and balanced accuracy are read as they are. Say the bound without it?"
+                )
+                return None
+            out = [_with_confidence(text, level) for text in out]
     return out
+
+
+_CONFIDENCE_WORDS = ("confidence", "confident", "certainty", "certain", "sure")
+SUPPORTED_LEVEL = 0.95
+"""The level the points' intervals are computed at (the engine's default)."""
+
+
+def _confidence(clause: Clause, checker: Checker) -> float | None | bool:
+    """The level in "with 95% confidence" / "95% confident" (marking it used); None when
+    the clause says none; False after a question (a level the points do not carry)."""
+    for k, item in clause:
+        if k in clause.used or item.token.low not in _CONFIDENCE_WORDS:
+            continue
+        n = k - 1
+        if n < 0 or clause.items[n].kind != "number" or n in clause.used:
+            continue
+        token = clause.items[n].token
+        assert token.value is not None  # noqa: S101 - a number item has a value
+        level = token.value / 100 if token.percent or token.value > 1 else token.value
+        positions = [n, k]
+        if n >= 1 and clause.items[n - 1].token.low in ("with", "at", "to"):
+            positions.append(n - 1)
+        clause.take(*positions)
+        if abs(level - SUPPORTED_LEVEL) > 1e-9:
+            checker.ask(
+                f"The points carry {SUPPORTED_LEVEL:.0%} intervals, so I can check bounds "
+                f"with {SUPPORTED_LEVEL:.0%} confidence only, not {level:.0%}."
+            )
+            return False
+        return level
+    return None
+
+
+def _with_confidence(text: str, level: float) -> str:
+    """A fairness bound read at the interval's upper end; performance floors unchanged."""
+    constraint = Constraint.parse(text)
+    if constraint.metric in PERFORMANCE_METRICS:
+        return text
+    return f"{text}@{level:g}"
 
 
 _BREAKS = ("and", ",", "then", "or", "&", "plus", "but")
