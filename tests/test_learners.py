@@ -25,8 +25,8 @@ from fairfront.learners import (
     MMMFairClassifier,
     RoundInfo,
     fairness_costs,
+    stratified_validation_split,
 )
-from fairfront.learners._boosting import _validation_split
 from fairfront.metrics import GroupIndex, evaluate
 
 # --------------------------------------------------------------------------- conformance
@@ -479,7 +479,7 @@ def test_validation_split_is_stratified_by_label_and_intersectional_group(
     model.fit(data.X, data.y, sensitive_features=data.s)
 
     groups = GroupIndex.from_sensitive(data.s, data.y.shape[0])
-    train, val = _validation_split(data.y, groups, size, check_random_state(seed))
+    train, val = stratified_validation_split(data.y, groups, size, check_random_state(seed))
     assert np.intersect1d(train, val).size == 0
     assert train.size + val.size == data.y.shape[0]
     # it is the split fit used: the rounds' validation accuracy is reproduced on it

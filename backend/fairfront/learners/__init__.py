@@ -1,8 +1,14 @@
 """Fairness-aware learners as scikit-learn estimators."""
 
 from ._adafair import AdaFairClassifier
-from ._boosting import FairBoostingClassifier, RoundInfo, fairness_costs, points_from_metrics
-from ._fair_gbm import FairGBMClassifier, stratified_validation_split
+from ._boosting import (
+    FairBoostingClassifier,
+    RoundInfo,
+    fairness_costs,
+    points_from_metrics,
+    stratified_validation_split,
+)
+from ._fair_gbm import FairGBMClassifier
 from ._hist import HistogramTree
 from ._mmm_fair import MMMFairClassifier
 from ._thresholds import GroupThresholds, fit_group_thresholds, group_threshold_references

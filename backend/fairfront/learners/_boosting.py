@@ -241,7 +241,7 @@ def points_from_metrics(
     ]
 
 
-def _validation_split(
+def stratified_validation_split(
     y: np.ndarray, groups: GroupIndex, size: float, random_state: np.random.RandomState
 ) -> tuple[np.ndarray, np.ndarray]:
     """Train and validation row indices, stratified by label and intersectional group.
@@ -394,7 +394,7 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
         self.groups_ = dict(zip(groups.attributes, groups.labels, strict=True))
         rng = check_random_state(self.random_state)
 
-        train, val = _validation_split(y01, groups, self.validation_size, rng)
+        train, val = stratified_validation_split(y01, groups, self.validation_size, rng)
         self.validation_on_training_data_ = train is val
         if self.validation_on_training_data_ and self.validation_size > 0:
             log.warning("too few rows to hold out a validation split; choosing on training data")

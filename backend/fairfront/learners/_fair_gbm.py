@@ -83,7 +83,6 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
@@ -97,14 +96,13 @@ from ..fronts import (
     select,
 )
 from ..metrics import NOTIONS, GroupIndex, evaluate_many, get_notion
-from ._boosting import RoundInfo, points_from_metrics
+from ._boosting import RoundInfo, points_from_metrics, stratified_validation_split
 
 __all__ = [
     "CONSTRAINT_MARGIN",
     "DEFAULT_BOUND",
     "FairGBMClassifier",
     "selection_rule_from",
-    "stratified_validation_split",
 ]
 
 log = logging.getLogger(__name__)
@@ -117,39 +115,6 @@ _MAX_SEED = np.iinfo(np.int32).max
 _MIN_HESSIAN = 1e-6
 # Rows each rate is defined on: the label they must have (None: every row).
 _RATE_ROWS: dict[str, int | None] = {"tpr": 1, "tnr": 0, "fpr": 0, "selection_rate": None}
-
-
-def stratified_validation_split(
-    y: np.ndarray, groups: GroupIndex, size: float, random_state: np.random.RandomState
-) -> tuple[np.ndarray, np.ndarray]:
-    """Train and validation row indices, stratified by label and intersectional group.
-
-    A (group, label) stratum with fewer than two rows joins its label's largest stratum;
-    when even that cannot be split the label alone stratifies. Returns all rows twice
-    when the data are too small to hold any out (the caller says so).
-    """
-    n = y.shape[0]
-    rows = np.arange(n)
-    n_val = int(np.floor(size * n))
-    if size <= 0 or n_val < 2 or n - n_val < 2:
-        return rows, rows
-    cells, _ = groups.intersection()
-    strata = cells.astype(np.int64) * 2 + y
-    sizes = np.bincount(strata)
-    for label in (0, 1):
-        same = np.arange(label, sizes.size, 2)
-        largest = same[np.argmax(sizes[same])] if same.size else label
-        strata[(sizes[strata] < 2) & (y == label)] = largest
-    _, sizes = np.unique(strata, return_counts=True)
-    stratify: np.ndarray | None = strata
-    if sizes.min() < 2 or min(n_val, n - n_val) < sizes.size:
-        stratify = y if np.bincount(y).min() >= 2 else None
-    train, val = train_test_split(
-        rows, test_size=n_val, stratify=stratify, random_state=random_state
-    )
-    if np.unique(y[train]).size < 2:
-        return rows, rows
-    return np.sort(train), np.sort(val)
 
 
 def selection_rule_from(
