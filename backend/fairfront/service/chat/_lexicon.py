@@ -171,6 +171,8 @@ CUES: dict[str, tuple[str, ...]] = _cues(_CUE_TEXT)
 
 _TYPO_MIN = 5
 """Shortest word read through a typo."""
+_NAME_KINDS = ("column", "synonym", "dataset", "target", "task")
+"""Terms that name the user's data: never read through a typo, only asked about."""
 
 
 @dataclass(frozen=True)
@@ -340,4 +342,7 @@ class Lexicon:
         close = [s for s in self.singles if _one_edit(word, s)]
         if len(close) != 1:
             return "", ()
-        return close[0], self.table[(close[0],)]
+        # Only the grammar's and the registries' words are read through a typo; a name (a
+        # column, dataset or target word) is left for the checks, which ask "did you mean".
+        terms = tuple(t for t in self.table[(close[0],)] if t.kind not in _NAME_KINDS)
+        return (close[0], terms) if terms else ("", ())
