@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.util
+import json
 import logging
 import math
 import platform
@@ -44,7 +45,7 @@ from ..datasets import DatasetError, load_dataset, prepare_for_onnx
 from ..groups import value_text
 from ..learners import FairBoostingClassifier, FairGBMClassifier
 from ..metrics import NOTIONS, MissingGroupError, evaluate
-from ..runs import load_model, read_front, read_run
+from ..runs import load_model, read_front, read_run, setting_label
 from ._card import front_summary, point_for_round
 
 __all__ = [
@@ -443,18 +444,24 @@ def export_model(run_dir: str | Path, round: int | None = None) -> tuple[bytes, 
     run = read_run(run_dir)
     front = read_front(run_dir).model_dump(mode="json")
     _need_extras()
-    model = load_model(run_dir)
-    learner = model.named_steps.get("learner")
+    n_rounds = len(front["points"])
+    selected = int((front.get("selection") or {}).get("round", 0)) or int(
+        load_model(run_dir).named_steps["learner"].selected_round_
+    )
+    chosen = selected if round is None else _check_round(round, n_rounds, run_dir)
+    # the point's own pipeline (a sweep keeps one per setting), truncated at the point
+    model = load_model(run_dir, round=chosen)
+    truncated = model.named_steps.get("learner")
     preprocess = model.named_steps.get("preprocess")
-    if not isinstance(learner, FairBoostingClassifier | FairGBMClassifier) or not isinstance(
+    if not isinstance(truncated, FairBoostingClassifier | FairGBMClassifier) or not isinstance(
         preprocess, ColumnTransformer
     ):
         raise ExportError("the run's model is not a preprocessor + fair boosting pipeline")
-    _need_extras(learner)
-    n_rounds = int(learner.n_estimators_)
-    selected = int(front.get("selection", {}).get("round", learner.selected_round_))
-    chosen = selected if round is None else _check_round(round, n_rounds, run_dir)
-    truncated = learner.at_round(chosen)
+    _need_extras(truncated)
+    learner = truncated
+    point = point_for_round(front, chosen)
+    trees = int(truncated.selected_round_)  # the point's round within its own fit
+    setting = point.get("setting")
 
     columns, kinds = column_kinds(preprocess)
     schema = input_schema(columns, kinds)
@@ -462,8 +469,10 @@ def export_model(run_dir: str | Path, round: int | None = None) -> tuple[bytes, 
     metadata = {
         "description": (
             f"fairfront {run.get('learner', {}).get('class', type(learner).__name__)} on "
-            f"{run.get('dataset', {}).get('name')}, round {chosen} of {n_rounds}: raw columns in, "
-            "label (1 = positive class) and probabilities out; see the model card"
+            f"{run.get('dataset', {}).get('name')}, round {chosen} of {n_rounds}"
+            + (f" ({setting_label(setting)}, its round {trees})" if setting else "")
+            + ": raw columns in, label (1 = positive class) and probabilities out; see the "
+            "model card"
         ),
         "fairfront.round": str(chosen),
         "fairfront.selected_round": str(selected),
@@ -484,7 +493,8 @@ def export_model(run_dir: str | Path, round: int | None = None) -> tuple[bytes, 
     except ImportError as error:  # pragma: no cover - checked by _need_extras
         raise ExportError(f"ONNX export needs the export extras: {error}") from error
 
-    point = point_for_round(front, chosen)
+    if setting:
+        metadata["fairfront.setting"] = json.dumps(setting)
     by_group, test_rows, pipeline = _test_by_group(run, model, truncated, point)
     parity = (
         _parity(onnx_bytes, schema, test_rows, pipeline)
@@ -508,7 +518,7 @@ def export_model(run_dir: str | Path, round: int | None = None) -> tuple[bytes, 
             "sha256": hashlib.sha256(onnx_bytes).hexdigest(),
             "bytes": len(onnx_bytes),
             "opsets": dict(TARGET_OPSET),
-            "trees": chosen,
+            "trees": trees,
             "outputs": [
                 {
                     "name": "label",
@@ -530,7 +540,7 @@ def export_model(run_dir: str | Path, round: int | None = None) -> tuple[bytes, 
         "missing_values": (
             'categorical: pass "" (empty string), which the Python pipeline receives as NaN '
             "or None; numeric: pass NaN. A categorical value never seen in training "
-            "(including a literal \"\" given to the Python pipeline) encodes as no category."
+            '(including a literal "" given to the Python pipeline) encodes as no category.'
         ),
         "target": labels,
         "protected": run.get("dataset", {}).get("protected", []),
@@ -541,7 +551,8 @@ def export_model(run_dir: str | Path, round: int | None = None) -> tuple[bytes, 
         },
         "learner": {
             **run.get("learner", {}),
-            **_learner_card(learner, chosen),
+            **_learner_card(learner, trees),
+            **({"setting": setting} if setting else {}),
         },
         "selection": {
             "exported_round": chosen,

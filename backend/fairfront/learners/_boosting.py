@@ -330,6 +330,11 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
         """Notions whose violations are objectives of the front."""
         return self._tracked_notions()
 
+    def front_notions(self) -> tuple[str, ...]:
+        """The notions whose violations (with 1 - accuracy and 1 - balanced accuracy) are
+        the objectives ``points_``' ``on_front`` flags are drawn over."""
+        return self._front_notions()
+
     def _tree_depth(self) -> int:
         """Depth of the built-in trees (used when ``estimator`` is None): stumps."""
         return 1
@@ -411,9 +416,7 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
             else ("hist" if train.shape[0] >= AUTO_HIST_ROWS else "exact")
         )
         weak = (
-            _HistogramLearners(
-                X, train, val, y_train, self._tree_depth(), self.max_bins, weight0
-            )
+            _HistogramLearners(X, train, val, y_train, self._tree_depth(), self.max_bins, weight0)
             if self.tree_method_ == "hist"
             else _EstimatorLearners(
                 self.estimator if self.estimator is not None else self._default_estimator(),

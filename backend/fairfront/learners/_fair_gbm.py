@@ -247,6 +247,10 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     # ----- notions and selection ------------------------------------------------------
+    def front_notions(self) -> tuple[str, ...]:
+        """The notions the ``on_front`` flags of ``points_`` are drawn over."""
+        return self._notion_list()
+
     def _notion_list(self) -> tuple[str, ...]:
         notions = (self.notions,) if isinstance(self.notions, str) else tuple(self.notions)
         if not notions:

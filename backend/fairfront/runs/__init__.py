@@ -10,6 +10,8 @@ constraints, rounds or epochs, a sweep and the learner's parameters. Then:
   FairBranch, L2T-FMT, the plain network), calling ``on_point`` with each
   :class:`PointEvent` as it comes; it returns a :class:`TrainedRun` whose ``front`` is a
   typed :class:`~fairfront.fronts.Front`;
+* a run of several parts (a sweep's settings) can also be fitted part by part anywhere
+  (:func:`parts`, :func:`train_part`) and joined with :func:`combine_parts`;
 * :func:`write_run` writes one run directory format (``_directory``: staging folder
   renamed into place, sha256 of every model file, versions, the family as ``kind``);
   :func:`read_run`, :func:`read_front`, :func:`load_model` (sha256 checked first) read it;
@@ -36,7 +38,16 @@ from ._family import (
     import_families,
     register_family,
 )
-from ._pipeline import check, export_point, load_model, train, write_run
+from ._pipeline import (
+    check,
+    combine_parts,
+    export_point,
+    load_model,
+    parts,
+    train,
+    train_part,
+    write_run,
+)
 from ._spec import MAX_EPOCHS, MAX_ROUNDS, MAX_SETTINGS, RunSpec, SpecError, setting_label
 
 __all__ = [
@@ -53,16 +64,19 @@ __all__ = [
     "SpecError",
     "TrainedRun",
     "check",
+    "combine_parts",
     "export_point",
     "family_for",
     "file_sha256",
     "import_families",
     "load_model",
+    "parts",
     "read_front",
     "read_run",
     "register_family",
     "run_kind",
     "setting_label",
     "train",
+    "train_part",
     "write_run",
 ]

@@ -6,12 +6,18 @@ callback=)`` calling back a ``RoundInfo`` per round, ``points_``,
 ``n_estimators_``, ``stop_reason_``, optionally ``selection_rule_``) runs through this
 family: AdaFair and MMM-Fair, and a fair LightGBM learner registered as ``gbm``. Its
 model is one scikit-learn pipeline (preprocess + learner) saved with joblib.
+
+A sweep (MMM-Fair, fair_gbm: learners whose round is chosen by a selection rule) fits
+one such pipeline per setting. Each setting is a *part* (:meth:`BoostingFamily.fit_part`)
+that can run in its own process or on another machine; :meth:`BoostingFamily.combine`
+joins the parts into one union front (points numbered setting by setting), applies the
+rule once over all of them and keeps every setting's pipeline, so any point exports.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,19 +32,45 @@ from ..fronts import (
     MetricBlock,
     Point,
     Reference,
+    mark_front,
     mark_selected,
 )
+from ..fronts import select as select_point
 from ..learners import group_threshold_references
 from ..metrics import NOTIONS, evaluate_many, get_notion
 from ._family import OnPoint, PointEvent, TrainedRun
 from ._shared import Stopwatch, data_options, describe_dataset, describe_learner, fitted_run
-from ._spec import MAX_ROUNDS, RunSpec, SpecError
+from ._spec import MAX_ROUNDS, RunSpec, SpecError, setting_label
 
-__all__ = ["BASELINE_ROUNDS", "BOOSTING", "GBM", "BoostingFamily", "MODEL_FILE"]
+__all__ = ["BASELINE_ROUNDS", "BOOSTING", "GBM", "BoostingFamily", "MODEL_FILE", "SettingFit"]
 
 MODEL_FILE = "model.joblib"
 BASELINE_ROUNDS = 100
 _FIXED = {"n_estimators", "random_state", "estimator", "notion", "notions", "constraints"}
+_NOT_SWEPT = _FIXED | {"weights", "maximize", "n_jobs"}
+"""Parameters a sweep cannot vary: fixed by the spec, or the selection rule itself (one
+rule chooses over every setting's points)."""
+
+
+def setting_model_file(index: int) -> str:
+    """The model file of a sweep's setting ``index``."""
+    return f"model-{index}.joblib"
+
+
+@dataclass
+class SettingFit:
+    """One setting of a run, fitted: a part that may come back from another process.
+
+    ``points`` are the setting's own rounds (1, 2, ...) with validation and test blocks;
+    :meth:`BoostingFamily.combine` renumbers them into the run's union front.
+    """
+
+    index: int
+    setting: dict[str, Any]
+    preprocess: Any
+    learner: Any
+    points: list[dict[str, Any]]
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def load_data(spec: RunSpec) -> Dataset:
@@ -72,10 +104,6 @@ class BoostingFamily:
                 "(fairbranch, l2t_fmt, mtl)",
                 field="tasks",
             )
-        if spec.sweep:
-            raise SpecError(
-                f"sweep applies to the multi-task learners, not to {spec.learner}", field="sweep"
-            )
         if not 1 <= spec.rounds <= MAX_ROUNDS:
             raise SpecError(
                 f"rounds must be between 1 and {MAX_ROUNDS}, got {spec.rounds}", field="rounds"
@@ -91,8 +119,11 @@ class BoostingFamily:
                 f"{', '.join(sorted(set(accepted) - _FIXED))}",
                 field="params",
             )
+        if spec.sweep:
+            _check_sweep(spec, cls, accepted)
         kwargs: dict[str, Any] = {
             **spec.params,
+            **(setting or {}),
             "n_estimators": spec.rounds,
             "random_state": spec.random_state,
         }
@@ -120,14 +151,38 @@ class BoostingFamily:
         return learner
 
     def check(self, spec: RunSpec) -> None:
-        self.build(spec)
+        for setting in spec.settings():
+            self.build(spec, setting)
+
+    def parts(self, spec: RunSpec) -> int:
+        """How many independent fits the run is made of: one per sweep setting."""
+        return len(spec.settings())
 
     def check_data(self, spec: RunSpec) -> None:
         """Nothing to read ahead: the job reports data errors (it loads the data at once)."""
 
     def fit(self, spec: RunSpec, on_point: OnPoint | None, dataset: Any = None) -> TrainedRun:
-        """Fit the learner of ``spec``; score every round on validation and test rows."""
-        learner = self.build(spec)
+        """Fit every setting of ``spec`` here, one after another, and combine them."""
+        clock = Stopwatch()
+        if dataset is None:
+            dataset = load_data(spec)
+        clock.lap("load")
+        parts = [self.fit_part(spec, index, on_point, dataset) for index in range(self.parts(spec))]
+        run = self.combine(spec, parts, dataset)
+        run.seconds["load"] += clock.seconds["load"]
+        return run
+
+    def fit_part(
+        self, spec: RunSpec, index: int, on_point: OnPoint | None = None, dataset: Any = None
+    ) -> SettingFit:
+        """Fit setting ``index`` of ``spec``; score each round on validation and test rows.
+
+        Live points carry the round they will have on the union front when every
+        setting runs all its rounds (setting ``index`` starts after ``index * rounds``).
+        """
+        settings = spec.settings()
+        setting = settings[index]
+        learner = self.build(spec, setting)
         term = spec.term
         clock = Stopwatch()
         if dataset is None:
@@ -144,41 +199,97 @@ class BoostingFamily:
         preprocess = dataset.preprocessor()
         X = preprocess.fit_transform(dataset.X)
         objectives = tuple(spec.notions)
+        swept = bool(spec.sweep)
+        offset = index * spec.rounds
+        total = spec.rounds * len(settings)
 
         def callback(info: Any) -> None:
             if on_point is None or info.validation is None:
                 return
-            point = Point(round=info.round, trivial=info.trivial, validation=info.validation)
-            on_point(PointEvent(point, info.round, info.n_rounds, objectives))
+            point = Point(
+                round=offset + info.round,
+                trivial=info.trivial,
+                validation=info.validation,
+                epoch=info.round if swept else None,
+                setting=setting if swept else None,
+            )
+            on_point(PointEvent(point, offset + info.round, total, objectives))
 
         learner.fit(X, dataset.y, sensitive_features=dataset.sensitive, callback=callback)
         clock.lap("fit")
-
         points = learner.points_
-        notions = learner.validation_metrics_.notions
-        X_test = None
         if dataset.X_test is not None and dataset.y_test is not None:
-            X_test = preprocess.transform(dataset.X_test)
-            staged = learner.staged_positive_matrix(X_test)
+            staged = learner.staged_positive_matrix(preprocess.transform(dataset.X_test))
             test = evaluate_many(
-                dataset.y_test, staged, sensitive_features=dataset.sensitive_test, notions=notions
+                dataset.y_test,
+                staged,
+                sensitive_features=dataset.sensitive_test,
+                notions=learner.validation_metrics_.notions,
             )
             for i, point in enumerate(points):
                 point["test"] = test.block(i)
-        mark_selected(points, learner.selected_round_ - 1)
         clock.lap("score")
+        return SettingFit(index, setting, preprocess, learner, points, clock.seconds)
+
+    def combine(
+        self, spec: RunSpec, parts: Sequence[SettingFit], dataset: Any = None
+    ) -> TrainedRun:
+        """One run from its settings' fits: the union front, one selection over it (the
+        learner's rule; without a sweep, the learner's own choice), the baseline and the
+        references of the chosen setting's learner."""
+        parts = sorted(parts, key=lambda part: part.index)
+        expected = self.parts(spec)
+        if [part.index for part in parts] != list(range(expected)):
+            raise ValueError(
+                f"a run of {expected} settings needs each setting's fit once; got "
+                f"{[part.index for part in parts]}"
+            )
+        clock = Stopwatch()
+        if dataset is None:
+            dataset = load_data(spec)
+        clock.lap("load")
+        points, where = _union(parts, swept=bool(spec.sweep))
+        first = parts[0].learner
+        notions = first.validation_metrics_.notions
+        if spec.sweep:
+            mark_front(points, first.front_notions())
+            chosen_index, local, selection = _select_over(spec, parts, points, where, notions)
+        else:
+            chosen_index, local = 0, int(first.selected_round_)
+            rule = getattr(first, "selection_rule_", None)
+            selection = FrontSelection(
+                round=local,
+                rule=rule.to_dict() if rule is not None else {"kind": f"{spec.learner}_own"},
+                reason=first.selection_reason_,
+            )
+        chosen = parts[chosen_index]
+        learner = chosen.learner
+        # the setting's fit predicts with the round chosen over every setting
+        learner.selected_round_, learner.selection_reason_ = local, selection.reason
+        mark_selected(points, selection.round - 1)
+        X = X_test = None
+        if spec.baseline or spec.references:
+            X = chosen.preprocess.transform(dataset.X)
+            if dataset.X_test is not None and dataset.y_test is not None:
+                X_test = chosen.preprocess.transform(dataset.X_test)
         baseline = self._baseline(learner, X, X_test, dataset, notions) if spec.baseline else None
         clock.lap("baseline")
         references = _references(spec, X, X_test, dataset) if spec.references else []
         if spec.references:
             clock.lap("references")
-        rule = getattr(learner, "selection_rule_", None)
+        for stage in ("load", "fit", "score"):  # the parts' stages, summed over settings
+            clock.seconds[stage] = clock.seconds.get(stage, 0.0) + sum(
+                part.seconds.get(stage, 0.0) for part in parts
+            )
+        pipelines = [
+            Pipeline([("preprocess", part.preprocess), ("learner", part.learner)]) for part in parts
+        ]
         return fitted_run(
             spec,
             self.kind,
             points=points,
             clock=clock,
-            model=Pipeline([("preprocess", preprocess), ("learner", learner)]),
+            model=pipelines[chosen_index],
             learner=learner,
             dataset=dataset,
             target=dataset.target,
@@ -186,13 +297,12 @@ class BoostingFamily:
             notions=list(notions),
             notion_labels={n: NOTIONS[n].label for n in notions},
             objectives="validation split, held out inside fit; test figures only reported",
-            selection=FrontSelection(
-                round=int(learner.selected_round_),
-                rule=rule.to_dict() if rule is not None else {"kind": f"{spec.learner}_own"},
-                reason=learner.selection_reason_,
-            ),
+            selection=selection,
             baseline=baseline,
             references=[Reference.model_validate(r) for r in references],
+            extra={"pipelines": pipelines, "settings": [part.setting for part in parts]}
+            if spec.sweep
+            else None,
         )
 
     @staticmethod
@@ -229,12 +339,18 @@ class BoostingFamily:
         )
 
     def save(self, run: TrainedRun, folder: Path) -> list[str]:
-        joblib.dump(run.model, folder / MODEL_FILE)
-        return [MODEL_FILE]
+        pipelines = run.extra.get("pipelines")
+        if not pipelines:
+            joblib.dump(run.model, folder / MODEL_FILE)
+            return [MODEL_FILE]
+        names = [setting_model_file(i) for i in range(len(pipelines))]
+        for name, pipeline in zip(names, pipelines, strict=True):
+            joblib.dump(pipeline, folder / name)
+        return names
 
     def describe(self, run: TrainedRun) -> dict[str, Any]:
         data = run.dataset
-        return {
+        described: dict[str, Any] = {
             "dataset": describe_dataset(
                 data, target=data.target, positive=data.positive, negative=data.negative
             ),
@@ -242,17 +358,134 @@ class BoostingFamily:
                 run.spec, run.learner, rounds_fitted=int(run.learner.n_estimators_)
             ),
         }
+        pipelines = run.extra.get("pipelines")
+        if pipelines:
+            described["sweep"] = {
+                "settings": run.extra["settings"],
+                "rounds": [int(p.named_steps["learner"].n_estimators_) for p in pipelines],
+                "models": [setting_model_file(i) for i in range(len(pipelines))],
+            }
+        return described
 
     def load(self, run_dir: Path, run: dict[str, Any], round: int | None) -> Pipeline:
-        """The fitted pipeline (all rounds; ``at_round`` truncates it)."""
-        # Our own file, sha256-checked by the caller; user-sent bytes never reach this.
-        model: Pipeline = joblib.load(Path(run_dir) / MODEL_FILE)
-        return model
+        """The fitted pipeline: with ``round`` (a point of the run's front), its setting's
+        pipeline truncated at that point; without, the chosen setting's, all rounds
+        (``at_round`` truncates it)."""
+        sweep = run.get("sweep")
+        if not sweep:
+            model = _load_pipeline(Path(run_dir) / MODEL_FILE)
+            if round is None:
+                return model
+            _check_round(round, int(model.named_steps["learner"].n_estimators_))
+            return _truncated(model, round)
+        counts = [int(n) for n in sweep["rounds"]]
+        if round is None:
+            index, _ = locate_round(counts, int(run["selection"]["round"]))
+            return _load_pipeline(Path(run_dir) / sweep["models"][index])
+        _check_round(round, sum(counts))
+        index, local = locate_round(counts, round)
+        return _truncated(_load_pipeline(Path(run_dir) / sweep["models"][index]), local)
 
     def export(self, run_dir: Path, round: int | None) -> tuple[bytes, dict[str, Any]]:
         from ..export import export_model
 
         return export_model(run_dir, round=round)
+
+
+def locate_round(counts: Sequence[int], round: int) -> tuple[int, int]:
+    """(setting index, its own round) of point ``round`` of a union front whose settings
+    fitted ``counts`` rounds each, numbered setting by setting."""
+    start = 0
+    for index, count in enumerate(counts):
+        if round <= start + count:
+            return index, round - start
+        start += count
+    raise ValueError(f"round {round} is past the run's {start} points")
+
+
+def _check_round(round: int, count: int) -> None:
+    if not 1 <= round <= count:
+        raise ValueError(f"the run has rounds 1 to {count}; there is no round {round}")
+
+
+def _truncated(model: Pipeline, round: int) -> Pipeline:
+    learner = model.named_steps["learner"].at_round(round)
+    return Pipeline([("preprocess", model.named_steps["preprocess"]), ("learner", learner)])
+
+
+def _load_pipeline(path: Path) -> Pipeline:
+    # Our own file, sha256-checked by the caller; user-sent bytes never reach this.
+    model: Pipeline = joblib.load(path)
+    return model
+
+
+def _check_sweep(spec: RunSpec, cls: Any, accepted: Mapping[str, Any]) -> None:
+    """A sweep varies parameters the learner has, that no rule or spec field fixes, and
+    needs a learner whose round a selection rule chooses (one rule over every setting)."""
+    if not hasattr(cls, "selection_rule"):
+        raise SpecError(
+            f"{spec.learner} chooses its round by its own criterion per fit, so settings "
+            "cannot be compared by one rule; sweep mmm_fair or fair_gbm",
+            field="sweep",
+        )
+    for name, values in spec.sweep.items():
+        if name not in accepted or name in _NOT_SWEPT:
+            raise SpecError(
+                f"cannot sweep {name!r}: {spec.learner} sweeps "
+                f"{', '.join(sorted(set(accepted) - _NOT_SWEPT))}",
+                field="sweep",
+            )
+        if name in spec.params:
+            raise SpecError(
+                f"{name!r} is both a fixed parameter and swept; give one", field="sweep"
+            )
+        if not isinstance(values, list) or not values:
+            raise SpecError(f"sweep {name!r}: give a non-empty list of values", field="sweep")
+
+
+def _union(parts: Sequence[SettingFit], *, swept: bool) -> tuple[list[dict[str, Any]], list[int]]:
+    """The parts' points numbered setting by setting (a sweep's points name their setting
+    and their own round); with the setting index of each point."""
+    if not swept:
+        return parts[0].points, [0] * len(parts[0].points)
+    points: list[dict[str, Any]] = []
+    where: list[int] = []
+    for part in parts:
+        for point in part.points:
+            own = {"epoch": point["round"], "setting": part.setting}
+            points.append({**point, **own, "round": len(points) + 1})
+            where.append(part.index)
+    return points, where
+
+
+def _select_over(
+    spec: RunSpec,
+    parts: Sequence[SettingFit],
+    points: list[dict[str, Any]],
+    where: Sequence[int],
+    notions: Sequence[str],
+) -> tuple[int, int, FrontSelection]:
+    """The learner's rule applied once to every setting's points: (setting index, its own
+    round, the selection, whose round is the union front's)."""
+    rule = parts[0].learner.selection_rule_
+    chosen = select_point(points, rule, notions, fallback=True)
+    index = where[chosen.round - 1]
+    local = int(points[chosen.round - 1]["epoch"])
+    label = setting_label(parts[index].setting)
+    return (
+        index,
+        local,
+        FrontSelection(
+            round=chosen.round,
+            rule=rule.to_dict(),
+            reason=(
+                f"{chosen.reason} (over all {len(parts)} settings; this is {label}, "
+                f"its round {local})"
+            ),
+            epoch=local,
+            setting=parts[index].setting,
+        ),
+    )
 
 
 def _references(spec: RunSpec, X: Any, X_test: Any, dataset: Dataset) -> list[dict[str, Any]]:

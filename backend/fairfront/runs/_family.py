@@ -36,6 +36,7 @@ from ._spec import RunSpec
 
 __all__ = [
     "Family",
+    "PartedFamily",
     "import_families",
     "OnPoint",
     "PointEvent",
@@ -118,6 +119,20 @@ class Family(Protocol):
     def load(self, run_dir: Path, run: dict[str, Any], round: int | None) -> Any: ...
 
     def export(self, run_dir: Path, round: int | None) -> tuple[bytes, dict[str, Any]]: ...
+
+
+class PartedFamily(Family, Protocol):
+    """A family whose runs can be fitted part by part (a sweep's settings), each part
+    anywhere, then joined: ``parts(spec)``, ``fit_part(spec, index, on_point)`` (a
+    picklable result) and ``combine(spec, fitted)``."""
+
+    def parts(self, spec: RunSpec) -> int: ...
+
+    def fit_part(
+        self, spec: RunSpec, index: int, on_point: OnPoint | None = None, dataset: Any = None
+    ) -> Any: ...
+
+    def combine(self, spec: RunSpec, parts: Any, dataset: Any = None) -> TrainedRun: ...
 
 
 _FAMILIES: dict[str, Family | str] = {

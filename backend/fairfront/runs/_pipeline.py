@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ._directory import check_files, read_run, write_run_directory
-from ._family import OnPoint, TrainedRun, family_for
+from ._family import OnPoint, PartedFamily, TrainedRun, family_for
 from ._spec import RunSpec
 
-__all__ = ["check", "export_point", "load_model", "train", "write_run"]
+__all__ = [
+    "check",
+    "combine_parts",
+    "export_point",
+    "load_model",
+    "parts",
+    "train",
+    "train_part",
+    "write_run",
+]
 
 
 def check(spec: RunSpec, *, data: bool = False) -> None:
@@ -24,6 +33,31 @@ def check(spec: RunSpec, *, data: bool = False) -> None:
 def train(spec: RunSpec, *, on_point: OnPoint | None = None, dataset: Any = None) -> TrainedRun:
     """Fit the learner of ``spec`` through its family; ``on_point`` sees each point live."""
     return family_for(spec.family).fit(spec, on_point, dataset)
+
+
+def parts(spec: RunSpec) -> int:
+    """How many independent fits ``spec`` is made of (a sweep's settings, for the families
+    that fit a setting on its own); a run of one part is trained with :func:`train`."""
+    family = family_for(spec.family)
+    return cast(PartedFamily, family).parts(spec) if hasattr(family, "parts") else 1
+
+
+def _parted(spec: RunSpec) -> PartedFamily:
+    family = family_for(spec.family)
+    if not hasattr(family, "fit_part"):
+        raise ValueError(f"{spec.learner} runs are fitted whole, not part by part")
+    return cast(PartedFamily, family)
+
+
+def train_part(spec: RunSpec, index: int, *, on_point: OnPoint | None = None) -> Any:
+    """Fit part ``index`` of ``spec`` (anywhere: another process, another machine); the
+    result is picklable and goes to :func:`combine_parts` with the others."""
+    return _parted(spec).fit_part(spec, index, on_point)
+
+
+def combine_parts(spec: RunSpec, fitted: list[Any]) -> TrainedRun:
+    """The run made of every part's fit: one union front and one selection over it."""
+    return _parted(spec).combine(spec, fitted)
 
 
 def write_run(run: TrainedRun, out: Path) -> None:

@@ -104,8 +104,10 @@ class RunCreate(BaseModel):
     sweep: dict[Annotated[str, Field(max_length=40)], SweepValues] = Field(
         default_factory=dict,
         max_length=3,
-        description="multi-task: learner parameters to try, one fit per combination "
-        f"(at most {MAX_SETTINGS}), e.g. {{'fairness_weight': [0.5, 1, 2]}}",
+        description="learner parameters to try, one fit per combination "
+        f"(at most {MAX_SETTINGS}), e.g. {{'fairness_weight': [0.5, 1, 2]}}; one union "
+        "front and one selection over every setting. mmm_fair and fair_gbm settings run "
+        "as parallel jobs; multi-task settings one after another",
     )
     params: LearnerParams = Field(default_factory=LearnerParams)
     test_size: float | None = Field(default=None, ge=0, le=0.5)

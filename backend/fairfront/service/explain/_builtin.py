@@ -7,6 +7,7 @@ in the tests).
 
 from __future__ import annotations
 
+from ...runs import setting_label
 from ._facts import Comparison, FactSheet, Gap, GroupRates
 
 __all__ = ["builtin_explanation", "outcome_words"]
@@ -86,9 +87,15 @@ def _what_it_is(facts: FactSheet) -> str:
     what, _, _ = outcome_words(facts)
     state = "the selected point" if facts.point.selected else "a point"
     place = "on the Pareto front" if facts.point.on_front else "off the Pareto front"
+    setting = facts.point.setting
+    where = (
+        f" (setting {setting_label(setting)}, its round {facts.point.setting_round})"
+        if setting
+        else ""
+    )
     return (
-        f"This is round {facts.point.round} of the {facts.learner_label} model trained on the "
-        f"{facts.dataset} data: {state}, {place}. It predicts {what} "
+        f"This is round {facts.point.round}{where} of the {facts.learner_label} model trained "
+        f"on the {facts.dataset} data: {state}, {place}. It predicts {what} "
         f"({facts.target} = {facts.positive})."
     )
 

@@ -182,6 +182,10 @@ class PointFacts(BaseModel):
     trivial: bool
     validation: SplitFacts
     test: SplitFacts | None = None
+    setting: dict[str, float | int | bool | str] | None = None
+    """A sweep's point: the parameter setting it was fitted with."""
+    setting_round: int | None = None
+    """A sweep's point: its round within its setting's own fit."""
 
 
 class GroupRates(BaseModel):
@@ -527,6 +531,8 @@ def build_fact_sheet(
             trivial=bool(point.get("trivial", False)),
             validation=validation,
             test=test,
+            setting=point.get("setting") or None,
+            setting_round=point.get("epoch") if point.get("setting") else None,
         ),
         overall=overall_facts,
         by_group=groups,

@@ -83,11 +83,8 @@ class ExplanationsService:
                 random_state=spec.random_state,
             )
             if data.X_test is not None and data.y_test is not None:
-                model = load_model(run_dir)
-                learner = model.named_steps["learner"].at_round(round_)
-                predictions = learner.predict(
-                    model.named_steps["preprocess"].transform(data.X_test)
-                )
+                # the point's own model (a sweep's setting), truncated at the point
+                predictions = load_model(run_dir, round=round_).predict(data.X_test)
                 report = evaluate(
                     data.y_test,
                     predictions,

@@ -6,6 +6,11 @@ appends its events (one ``round`` per point -- a boosting round, or a multi-task
 any number of clients can follow or replay them. Jobs write through their own database
 connection; with SQLite that is the same file (WAL mode), with a server database any
 worker that can reach it.
+
+A run of several parts (a sweep's settings, :func:`fairfront.runs.parts`) is one job
+per part (:func:`run_part`), all at once on the executor's workers, each streaming its
+points into the run's one event stream; when every part is back, :func:`finish_parts`
+joins them into the union front, selects once over it and writes the run.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import random
 import threading
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -25,9 +32,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ...fronts import mark_front
-from ...runs import PointEvent, RunSpec, train, write_run
+from ...runs import PointEvent, RunSpec, TrainedRun, combine_parts, train, train_part, write_run
 from ..storage import failure_message
 from ..store import Database, EventRecord, RunRecord
 
@@ -54,13 +62,30 @@ def _database(url: str) -> Database:
     return Database(url)
 
 
+_APPEND_TRIES = 50
+
+
 def append_event(db: Database, run_id: str, kind: str, data: dict[str, Any]) -> int:
-    """Store the run's next event; returns its sequence number (the SSE id)."""
-    with db.session() as session:
-        last = session.scalar(select(func.max(EventRecord.seq)).where(EventRecord.run_id == run_id))
-        seq = (last or 0) + 1
-        session.add(EventRecord(run_id=run_id, seq=seq, kind=kind, data=data))
-    return seq
+    """Store the run's next event; returns its sequence number (the SSE id).
+
+    Several processes may append to one run at once (a sweep's parts, a cancel): a
+    sequence number another writer took first (the unique index refuses it), or a
+    SQLite snapshot that went stale, is tried again with the next number.
+    """
+    for attempt in range(_APPEND_TRIES):
+        try:
+            with db.session() as session:
+                last = session.scalar(
+                    select(func.max(EventRecord.seq)).where(EventRecord.run_id == run_id)
+                )
+                seq = (last or 0) + 1
+                session.add(EventRecord(run_id=run_id, seq=seq, kind=kind, data=data))
+            return seq
+        except (IntegrityError, OperationalError):
+            if attempt == _APPEND_TRIES - 1:
+                raise
+            time.sleep(random.uniform(0.001, 0.01) * (1 + attempt))  # noqa: S311 - jitter
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _status(db: Database, run_id: str) -> str | None:
@@ -83,18 +108,25 @@ def _transition(db: Database, run_id: str, from_: Sequence[str], **values: Any) 
         return bool(getattr(result, "rowcount", 0))
 
 
-def run_job(request: JobRequest) -> str:
-    """Train one run, streaming its points into the store. Runs in a worker."""
-    db = _database(request.database_url)
-    run_id = request.run_id
+def _start(db: Database, run_id: str, *, part: bool = False) -> str | None:
+    """Move a queued run to running; ``None`` to go on, else how the job ends now.
+
+    A part finds the run already running when another part started it first."""
     now = datetime.now(UTC)
     if _transition(db, run_id, ("cancelling",), status="cancelled", finished=now):
         append_event(db, run_id, "cancelled", {"message": "the run was cancelled"})
         return "cancelled"
-    if not _transition(db, run_id, ("queued",), status="running", started=now):
-        return "skipped"
-    append_event(db, run_id, "started", {"run_id": run_id})
-    spec = RunSpec.from_dict(request.spec)
+    if _transition(db, run_id, ("queued",), status="running", started=now):
+        append_event(db, run_id, "started", {"run_id": run_id})
+        return None
+    if part and _status(db, run_id) == "running":
+        return None
+    return "skipped"
+
+
+def _recorder(db: Database, run_id: str, **more: Any) -> Callable[[PointEvent], None]:
+    """The ``on_point`` of a job: each point becomes a ``round`` event (with the rounds
+    on the front of this job's points so far); a run no longer running stops the job."""
     points: list[dict[str, Any]] = []
 
     def on_point(event: PointEvent) -> None:
@@ -111,26 +143,30 @@ def run_job(request: JobRequest) -> str:
             {
                 "point": point,
                 "front": [p["round"] for p in points if p["on_front"]],
+                "objectives": list(event.objectives),
                 "round": event.done,
                 "rounds": event.total,
+                **more,
             },
         )
 
-    try:
-        run = train(spec, on_point=on_point)
-        write_run(run, Path(request.run_dir))
-    except JobCancelled:
+    return on_point
+
+
+def _ended_by(db: Database, run_id: str, error: BaseException) -> str:
+    """End the run after ``error`` stopped its job: cancelled, or failed in words."""
+    if isinstance(error, JobCancelled):
         if _transition(db, run_id, ACTIVE, status="cancelled", finished=datetime.now(UTC)):
             append_event(db, run_id, "cancelled", {"message": "the run was cancelled"})
         return "cancelled"
-    except Exception as error:
-        log.info("run %s failed: %s", run_id, traceback.format_exc())
-        message = failure_message(error)  # no server path, storage faults in words
-        if _transition(
-            db, run_id, ACTIVE, status="failed", error=message[:2000], finished=datetime.now(UTC)
-        ):
-            append_event(db, run_id, "error", {"message": message[:2000]})
-        return "failed"
+    log.info("run %s failed: %s", run_id, "".join(traceback.format_exception(error)))
+    message = failure_message(error)[:2000]  # no server path, storage faults in words
+    if _transition(db, run_id, ACTIVE, status="failed", error=message, finished=datetime.now(UTC)):
+        append_event(db, run_id, "error", {"message": message})
+    return "failed"
+
+
+def _done(db: Database, run_id: str, run: TrainedRun) -> str:
     selection = run.selection.model_dump(mode="json")
     summary = {
         "selected_round": run.selected_round,
@@ -152,6 +188,53 @@ def run_job(request: JobRequest) -> str:
         return "superseded"
     append_event(db, run_id, "done", summary)
     return "done"
+
+
+def run_job(request: JobRequest) -> str:
+    """Train one run, streaming its points into the store. Runs in a worker."""
+    db = _database(request.database_url)
+    run_id = request.run_id
+    ended = _start(db, run_id)
+    if ended is not None:
+        return ended
+    try:
+        run = train(RunSpec.from_dict(request.spec), on_point=_recorder(db, run_id))
+        write_run(run, Path(request.run_dir))
+    except Exception as error:
+        return _ended_by(db, run_id, error)
+    return _done(db, run_id, run)
+
+
+def run_part(request: JobRequest, index: int) -> Any:
+    """Fit part ``index`` of a run (a sweep's setting), streaming its points; returns the
+    part's fit for :func:`finish_parts`, or ``None`` when the run ended (cancelled, failed:
+    the first part to fail ends the run, and the others stop at their next point)."""
+    db = _database(request.database_url)
+    run_id = request.run_id
+    if _start(db, run_id, part=True) is not None:
+        return None
+    spec = RunSpec.from_dict(request.spec)
+    try:
+        return train_part(spec, index, on_point=_recorder(db, run_id, part=index))
+    except Exception as error:
+        _ended_by(db, run_id, error)
+        return None
+
+
+def finish_parts(request: JobRequest, fitted: Sequence[Any]) -> str:
+    """Join the parts' fits into one run (union front, one selection), write it, end it."""
+    db = _database(request.database_url)
+    run_id = request.run_id
+    if any(part is None for part in fitted) or _status(db, run_id) not in ACTIVE:
+        if _status(db, run_id) in ACTIVE:  # a part stopped: the run stops with it
+            _ended_by(db, run_id, JobCancelled())
+        return str(_status(db, run_id))
+    try:
+        run = combine_parts(RunSpec.from_dict(request.spec), list(fitted))
+        write_run(run, Path(request.run_dir))
+    except Exception as error:
+        return _ended_by(db, run_id, error)
+    return _done(db, run_id, run)
 
 
 def _exit_with_parent() -> None:
@@ -182,6 +265,10 @@ def _warm() -> bool:
 class Executor(Protocol):
     def submit(self, request: JobRequest) -> Future[Any] | Any: ...
 
+    def submit_parts(self, request: JobRequest, parts: int) -> Future[Any] | Any:
+        """One job per part, all at once, then :func:`finish_parts`; the future of the
+        finishing job (what the watchdog follows)."""
+
     def shutdown(self) -> None: ...
 
 
@@ -201,13 +288,48 @@ class LocalExecutor:
             pool.submit(_warm)
         return pool
 
-    def submit(self, request: JobRequest) -> Future[Any]:
+    def _submit(self, function: Callable[..., Any], *args: Any) -> Future[Any]:
         try:
-            return self._pool.submit(run_job, request)
+            return self._pool.submit(function, *args)
         except BrokenProcessPool:  # a worker died (killed, out of memory): a fresh pool
             log.warning("the job pool lost a worker; starting a new one")
             self._pool = self._new_pool()
-            return self._pool.submit(run_job, request)
+            return self._pool.submit(function, *args)
+
+    def submit(self, request: JobRequest) -> Future[Any]:
+        return self._submit(run_job, request)
+
+    def submit_parts(self, request: JobRequest, parts: int) -> Future[Any]:
+        """The parts go to the pool at once (``max_jobs`` of them run together); when the
+        last is back, the finishing job is queued. The future returned ends with it."""
+        outcome: Future[Any] = Future()
+        futures = [self._submit(run_part, request, index) for index in range(parts)]
+        remaining = [len(futures)]
+        lock = threading.Lock()
+
+        def part_done(_: Future[Any]) -> None:
+            with lock:
+                remaining[0] -= 1
+                if remaining[0]:
+                    return
+            try:
+                fitted = [None if f.cancelled() or f.exception() else f.result() for f in futures]
+                finishing = self._submit(finish_parts, request, fitted)
+            except Exception as error:  # no pool to finish in: the watchdog ends the run
+                outcome.set_exception(error)
+                return
+            finishing.add_done_callback(lambda f: _chain(f, outcome))
+
+        for future in futures:
+            future.add_done_callback(part_done)
+
+        def cancel_parts(done: Future[Any]) -> None:
+            if done.cancelled():  # a run cancelled while queued: so are its parts
+                for future in futures:
+                    future.cancel()
+
+        outcome.add_done_callback(cancel_parts)
+        return outcome
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -224,8 +346,30 @@ class DaskExecutor:
     def submit(self, request: JobRequest) -> Any:
         return self._client.submit(run_job, request, pure=False, key=f"fairfront-{request.run_id}")
 
+    def submit_parts(self, request: JobRequest, parts: int) -> Any:
+        """The parts on the cluster's workers at once; Dask runs the finishing job when
+        every part's result is in, wherever they are."""
+        key = f"fairfront-{request.run_id}"
+        futures = [
+            self._client.submit(run_part, request, index, pure=False, key=f"{key}-part-{index}")
+            for index in range(parts)
+        ]
+        return self._client.submit(finish_parts, request, futures, pure=False, key=key)
+
     def shutdown(self) -> None:
         self._client.close()
+
+
+def _chain(source: Future[Any], target: Future[Any]) -> None:
+    """Give ``target`` the outcome of ``source`` (unless it was cancelled meanwhile)."""
+    if target.done():
+        return
+    if source.cancelled():
+        target.cancel()
+    elif source.exception() is not None:
+        target.set_exception(source.exception())
+    else:
+        target.set_result(source.result())
 
 
 def make_executor(max_jobs: int, dask_scheduler: str | None) -> Executor:

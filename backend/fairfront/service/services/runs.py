@@ -18,10 +18,11 @@ from ...fronts import (
     Point,
     SelectionError,
     SelectionRule,
+    mark_front,
 )
 from ...fronts import select as select_point
 from ...metrics import NOTIONS
-from ...runs import RunSpec, SpecError, check
+from ...runs import RunSpec, SpecError, check, parts
 from ...vocabulary import LEARNERS
 from ..errors import ConflictError, InvalidRequestError, NotFoundError
 from ..settings import Settings
@@ -97,7 +98,12 @@ class RunsService:
             run_dir=str(self.run_dir(run_id)),
         )
         try:
-            self._futures[run_id] = self.executor.submit(request)
+            count = parts(spec)
+            self._futures[run_id] = (
+                self.executor.submit_parts(request, count)
+                if count > 1
+                else self.executor.submit(request)
+            )
         except Exception as error:  # no worker to take it: the run ends here, in words
             log.exception("run %s could not be queued", run_id)
             with self.db.session() as session:
@@ -199,8 +205,8 @@ class RunsService:
 
         A live front is read from the store's events on every call (any worker process
         answers the same; nothing is kept between calls); the events hold points already
-        in the :class:`~fairfront.fronts.Point` shape, so they are passed on as they are,
-        and the last ``round`` event names the rounds on the front.
+        in the :class:`~fairfront.fronts.Point` shape, and the front is drawn over all of
+        them (a sweep's parts stream into one run), so it is the union front so far.
         """
         record = self._record(run_id)
         if record.status == "done":
@@ -214,11 +220,13 @@ class RunsService:
                 .where(EventRecord.run_id == run_id, EventRecord.kind == "round")
                 .order_by(EventRecord.seq)
             ).all()
-        on_front = set(rows[-1]["front"]) if rows else set()
-        points = [{**r["point"], "on_front": r["point"]["round"] in on_front} for r in rows]
+        points = sorted((dict(r["point"]) for r in rows), key=lambda p: p["round"])
+        spec = record.spec
+        objectives = rows[-1].get("objectives", spec.get("notions", ["eo"])) if rows else []
+        mark_front(points, objectives)  # over every point so far: all of a sweep's parts
+        on_front = {p["round"] for p in points if p["on_front"]}
         first = points[0]["validation"] if points else {}
         notions = [n for n in NOTIONS if n in first]
-        spec = record.spec
         term = LEARNERS.get(str(spec.get("learner")))
         document: dict[str, Any] = {
             "format": "fairfront.front/1",
