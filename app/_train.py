@@ -5,17 +5,33 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from fairfront.fronts import Constraint
 from fairfront.metrics import NOTIONS
-from fairfront.runs import PointEvent, RunSpec, TrainedRun, train, write_run
+from fairfront.runs import (
+    PointEvent,
+    RunSpec,
+    TrainedRun,
+    check,
+    combine_parts,
+    parts,
+    train,
+    train_part,
+    write_run,
+)
 from fairfront.vocabulary import LEARNERS, learner_names
 
 from ._data_options import add_data_options
 from ._tables import format_cell, front_legend, front_table
-from ._train_multitask import multitask_options, print_epoch, print_multitask_summary
+from ._train_multitask import (
+    multitask_options,
+    parse_sweep,
+    print_epoch,
+    print_multitask_summary,
+)
 
 __all__ = ["add_train_arguments", "train_command"]
 
@@ -97,8 +113,6 @@ def _spec(args: argparse.Namespace) -> RunSpec:
         )
     if multitask:
         return multitask_options(args, params)
-    if args.sweep:
-        raise ValueError(f"--sweep applies to the multi-task learners, not to {args.learner}")
     return RunSpec(
         data=args.data,
         target=args.target,
@@ -118,7 +132,20 @@ def _spec(args: argparse.Namespace) -> RunSpec:
         random_state=args.seed,
         baseline=not args.no_baseline,
         references=args.references,
+        sweep=parse_sweep(args.sweep or []),
     )
+
+
+def _fit(spec: RunSpec, on_point: Any, jobs: int) -> TrainedRun:
+    """Train here; a run of several parts (a sweep) with ``jobs`` > 1 fits its parts in
+    that many processes at once (no live progress) and joins them."""
+    count = parts(spec)
+    if jobs <= 1 or count <= 1:
+        return train(spec, on_point=on_point)
+    check(spec)  # a bad spec is refused before any process starts
+    with ProcessPoolExecutor(max_workers=min(jobs, count)) as pool:
+        fitted = list(pool.map(train_part, [spec] * count, range(count)))
+    return combine_parts(spec, fitted)
 
 
 def train_command(args: argparse.Namespace) -> int:
@@ -136,7 +163,7 @@ def train_command(args: argparse.Namespace) -> int:
         progress(event)
 
     try:
-        run = train(spec, on_point=on_point)
+        run = _fit(spec, on_point, args.jobs)
     finally:
         progress.close()
     for warning in run.dataset.warnings:
@@ -172,9 +199,16 @@ def add_train_arguments(tr: argparse.ArgumentParser) -> None:
         "--sweep",
         action="append",
         metavar="NAME=V1,V2",
-        help="multi-task: fit once per value of a learner parameter, e.g. "
-        "fairness_weight=0.5,1,2 or tau=0.5,0.7 (repeatable: every combination); a point "
-        "per setting and epoch, one choice over all",
+        help="fit once per value of a learner parameter, e.g. fairness_weight=0.5,1,2, "
+        "bound=0.01,0.03 (fair_gbm) or tau=0.5,0.7 (multi-task); repeatable: every "
+        "combination. A point per setting and round (or epoch), one choice over all",
+    )
+    tr.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="mmm_fair and fair_gbm sweeps: fit this many settings at once, each in its own "
+        "process (default 1: one after another)",
     )
     tr.add_argument("--notions", nargs="+", default=["eo"], choices=list(NOTIONS))
     tr.add_argument("--rounds", type=int, default=300, help="boosting rounds (1-2000)")

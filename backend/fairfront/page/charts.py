@@ -233,6 +233,11 @@ def point_summary(point: Mapping[str, Any], notions: Sequence[str], split: str) 
     if point.get("trivial"):
         flags.append("trivial: one class for almost every row")
     head = f"<b>Round {point.get('round')}</b>" + (f" ({', '.join(flags)})" if flags else "")
+    setting = point.get("setting")
+    if setting:  # a sweep's point: its setting and its place in that setting's own fit
+        step = "epoch" if point.get("tasks") else "its round"
+        values = ", ".join(f"{k}={v}" for k, v in setting.items())
+        head += f"<br>{values}, {step} {point.get('epoch')}"
     return "<br>".join([head, f"{split} split", *metric_lines(point.get(split), notions)])
 
 

@@ -249,7 +249,9 @@ def _progress(run: dict[str, Any], front: dict[str, Any]) -> None:
     points = front.get("points") or []
     total = int(front.get("total") or len(points) or 1)
     # a multi-task point is an (epoch, setting) checkpoint, a boosting point a round
-    unit = "points" if front.get("kind") == "multitask" else "rounds"
+    # (and a sweep's points come from several fits)
+    swept = bool(points and points[0].get("setting"))
+    unit = "points" if front.get("kind") == "multitask" or swept else "rounds"
     on_front = len(front.get("front_rounds") or [])
     if status == "queued":
         st.progress(0.0, text="Waiting for a worker…")
@@ -512,6 +514,10 @@ def point_panel(where: str) -> None:
     if point is None:
         return
     st.subheader(f"Chosen point: round {round_}")
+    if point.get("setting"):
+        values = ", ".join(f"{k}={v}" for k, v in point["setting"].items())
+        step = "epoch" if point.get("tasks") else "its round"
+        st.caption(f"Fitted with {values} ({step} {point.get('epoch')} of that fit)")
     explanation = _explanation(run_id, round_)
     facts: dict[str, Any] = (explanation or {}).get("facts") or {}
     _metric_row(point, facts, charts.notions_of(front))
