@@ -151,6 +151,7 @@ class BoostingFamily:
         return learner
 
     def check(self, spec: RunSpec) -> None:
+        self.build(spec)  # the sweep itself first (an empty list gives no settings)
         for setting in spec.settings():
             self.build(spec, setting)
 
@@ -198,7 +199,7 @@ class BoostingFamily:
         clock.lap("load")
         preprocess = dataset.preprocessor()
         X = preprocess.fit_transform(dataset.X)
-        objectives = tuple(spec.notions)
+        objectives = tuple(learner.front_notions())  # what the final front is drawn over
         swept = bool(spec.sweep)
         offset = index * spec.rounds
         total = spec.rounds * len(settings)
