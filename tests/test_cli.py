@@ -32,19 +32,8 @@ def _check_block(block: dict, notions: list[str], attributes: list[str]) -> None
 def test_train_writes_a_front_with_validation_and_test_blocks(tmp_path: Path) -> None:
     out = tmp_path / "run"
     code = main(
-        [
-            "train",
-            "--data",
-            "compas",
-            "--notions",
-            "eo",
-            "dp",
-            "--rounds",
-            "40",
-            "--out",
-            str(out),
-            "-q",
-        ]
+        ["train", "--data", "compas", "--notions", "eo", "dp", "--rounds", "40",
+         "--out", str(out), "-q"]
     )
     assert code == 0
     front = json.loads((out / "front.json").read_text())
@@ -67,9 +56,7 @@ def test_train_writes_a_front_with_validation_and_test_blocks(tmp_path: Path) ->
     data = load_dataset("compas")
     assert data.X_test is not None
     report = evaluate(
-        data.y_test,
-        model.predict(data.X_test),
-        sensitive_features=data.sensitive_test,
+        data.y_test, model.predict(data.X_test), sensitive_features=data.sensitive_test,
         notions=["eo", "dp", "eo_sum"],
     )
     assert report.block()["balanced_accuracy"] == pytest.approx(
@@ -82,23 +69,8 @@ def test_train_writes_a_front_with_validation_and_test_blocks(tmp_path: Path) ->
 
 def test_constraint_selects_the_best_point_meeting_it(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    assert (
-        main(
-            [
-                "train",
-                "--data",
-                "compas",
-                "--rounds",
-                "40",
-                "--constraint",
-                "eo<=0.1",
-                "--out",
-                str(out),
-                "-q",
-            ]
-        )
-        == 0
-    )
+    assert main(["train", "--data", "compas", "--rounds", "40", "--constraint", "eo<=0.1",
+                 "--out", str(out), "-q"]) == 0
     points = json.loads((out / "front.json").read_text())["points"]
     meeting = [p for p in points if not p["trivial"] and p["validation"]["eo"]["value"] <= 0.1]
     chosen = next(p for p in points if p["selected"])
@@ -112,26 +84,8 @@ def test_constraint_with_confidence_reads_the_interval(tmp_path: Path) -> None:
     """``--confidence 0.95``: the best point whose eo interval's upper end meets the
     bound; when none does, the closest one, and the reason says so."""
     out = tmp_path / "run"
-    assert (
-        main(
-            [
-                "train",
-                "--data",
-                "compas",
-                "--rounds",
-                "40",
-                "--constraint",
-                "eo<=0.2",
-                "--confidence",
-                "0.95",
-                "--out",
-                str(out),
-                "-q",
-                "--no-baseline",
-            ]
-        )
-        == 0
-    )
+    assert main(["train", "--data", "compas", "--rounds", "40", "--constraint", "eo<=0.2",
+                 "--confidence", "0.95", "--out", str(out), "-q", "--no-baseline"]) == 0
     front = json.loads((out / "front.json").read_text())
     assert front["selection"]["rule"]["constraints"][0]["confidence"] == 0.95
     points = [p for p in front["points"] if not p["trivial"]]
@@ -152,54 +106,17 @@ def test_adafair_needs_one_protected_attribute(tmp_path: Path, capsys) -> None:
     assert main(["train", "--data", "compas", "--learner", "adafair", "--out", str(out)]) == 2
     assert "one protected attribute" in capsys.readouterr().err
     assert not out.exists()
-    assert (
-        main(
-            [
-                "train",
-                "--data",
-                "compas",
-                "--learner",
-                "adafair",
-                "--protected",
-                "race",
-                "--rounds",
-                "30",
-                "--out",
-                str(out),
-                "-q",
-            ]
-        )
-        == 0
-    )
+    assert main(["train", "--data", "compas", "--learner", "adafair", "--protected", "race",
+                 "--rounds", "30", "--out", str(out), "-q"]) == 0
     assert (out / "front.json").is_file()
 
 
 def test_adult_front_has_fair_and_accurate_points(tmp_path: Path) -> None:
     """The acceptance setting: Adult, sex + race + age, eo, 300 rounds (about 12 s)."""
     out = tmp_path / "adult"
-    assert (
-        main(
-            [
-                "train",
-                "--data",
-                "adult",
-                "--protected",
-                "sex",
-                "race",
-                "age",
-                "--learner",
-                "mmm_fair",
-                "--notions",
-                "eo",
-                "--rounds",
-                "300",
-                "--out",
-                str(out),
-                "-q",
-            ]
-        )
-        == 0
-    )
+    assert main(["train", "--data", "adult", "--protected", "sex", "race", "age",
+                 "--learner", "mmm_fair", "--notions", "eo", "--rounds", "300",
+                 "--out", str(out), "-q"]) == 0
     points = json.loads((out / "front.json").read_text())["points"]
     chosen = next(p for p in points if p["selected"])
     assert not chosen["trivial"] and chosen["test"]["balanced_accuracy"] > 0.75
@@ -225,53 +142,25 @@ def _bad_csv_cases(frame: pd.DataFrame) -> dict[str, tuple[pd.DataFrame, list[st
     three_classes = frame.copy()
     three_classes.loc[:9, "Probability"] = 3
     return {
-        "missing column": (
-            frame,
-            ["--target", "Probability", "--positive", "1", "--protected", "gender"],
-            "gender",
-        ),
-        "target not binary": (
-            three_classes,
-            ["--target", "Probability", "--positive", "1", "--protected", "sex"],
-            "Probability",
-        ),
-        "positive class not given": (
-            frame,
-            ["--target", "Probability", "--protected", "sex"],
-            "Probability",
-        ),
-        "constant protected column": (
-            constant,
-            ["--target", "Probability", "--positive", "1", "--protected", "sex"],
-            "sex",
-        ),
+        "missing column": (frame, ["--target", "Probability", "--positive", "1",
+                                   "--protected", "gender"], "gender"),
+        "target not binary": (three_classes, ["--target", "Probability", "--positive", "1",
+                                              "--protected", "sex"], "Probability"),
+        "positive class not given": (frame, ["--target", "Probability", "--protected", "sex"],
+                                     "Probability"),
+        "constant protected column": (constant, ["--target", "Probability", "--positive", "1",
+                                                 "--protected", "sex"], "sex"),
         # left out by default (flagged mostly_missing); kept on request, it is an error
-        "column more than half empty": (
-            half_empty,
-            [
-                "--target",
-                "Probability",
-                "--positive",
-                "1",
-                "--protected",
-                "sex",
-                "--keep",
-                "savings",
-            ],
-            "savings",
-        ),
+        "column more than half empty": (half_empty, ["--target", "Probability", "--positive",
+                                                     "1", "--protected", "sex", "--keep",
+                                                     "savings"], "savings"),
     }
 
 
 @pytest.mark.parametrize(
     "case",
-    [
-        "missing column",
-        "target not binary",
-        "positive class not given",
-        "constant protected column",
-        "column more than half empty",
-    ],
+    ["missing column", "target not binary", "positive class not given",
+     "constant protected column", "column more than half empty"],
 )
 def test_bad_csv_names_the_column_and_writes_nothing(
     case: str, german_frame: pd.DataFrame, tmp_path: Path
@@ -281,23 +170,9 @@ def test_bad_csv_names_the_column_and_writes_nothing(
     frame.to_csv(path, index=False)
     out = tmp_path / "out"
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "app",
-            "train",
-            "--data",
-            str(path),
-            *options,
-            "--rounds",
-            "5",
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        [sys.executable, "-m", "app", "train", "--data", str(path), *options,
+         "--rounds", "5", "--out", str(out)],
+        capture_output=True, text=True, timeout=120, check=False,
     )
     assert result.returncode == 2, result.stderr
     assert column in result.stderr, result.stderr
@@ -329,12 +204,8 @@ def test_metrics_audits_another_models_predictions(tmp_path: Path, capsys) -> No
     path = tmp_path / "preds.csv"
     pd.DataFrame({"prediction": predictions}).to_csv(path, index=False)
     report_path = tmp_path / "report.json"
-    assert (
-        main(
-            ["metrics", "--data", "compas", "--predictions", str(path), "--json", str(report_path)]
-        )
-        == 0
-    )
+    assert main(["metrics", "--data", "compas", "--predictions", str(path),
+                 "--json", str(report_path)]) == 0
     printed = capsys.readouterr().out
     expected = evaluate(data.y_test, predictions, sensitive_features=data.sensitive_test)
     assert f"balanced accuracy {expected.overall['balanced_accuracy']:.4f}" in printed

@@ -439,18 +439,8 @@ def test_cli_export_writes_onnx_and_card(
         sensitive_features=data.sensitive_test.iloc[:150],
         notions=trained.front.notions,
     )
-    small = {
-        **card,
-        "metrics": {
-            **card["metrics"],
-            "test_by_group": {
-                "available": True,
-                "n_rows": 150,
-                "matches_front_json": True,
-                **report.to_dict(),
-            },
-        },
-    }
+    small = {**card, "metrics": {**card["metrics"], "test_by_group": {
+        "available": True, "n_rows": 150, "matches_front_json": True, **report.to_dict()}}}
     text = card_markdown(small)
     wide = _too_wide(small["metrics"]["test_by_group"])
     assert len(wide) > len(flagged) and "Too small to judge" in text

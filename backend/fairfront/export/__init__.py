@@ -57,7 +57,9 @@ __all__ = [
 ]
 
 
-def export_multitask(run_dir: str | Path, round: int | None = None) -> tuple[bytes, dict[str, Any]]:
+def export_multitask(
+    run_dir: str | Path, round: int | None = None
+) -> tuple[bytes, dict[str, Any]]:
     """A multi-task run's point as ONNX bytes and its card (needs torch and the extras)."""
     from ._multitask import export_multitask as export
 
@@ -115,7 +117,9 @@ def any_card_markdown(card: dict[str, Any]) -> str:
     return card_markdown(card)
 
 
-def write_export(run_dir: str | Path, out: str | Path, round: int | None = None) -> ExportedFiles:
+def write_export(
+    run_dir: str | Path, out: str | Path, round: int | None = None
+) -> ExportedFiles:
     """Export the run's model to ``out`` with its card beside it, all or nothing.
 
     Everything is computed first; the three files are written to temporary files in

@@ -416,7 +416,9 @@ class FairBoostingClassifier(ClassifierMixin, BaseEstimator):
             else ("hist" if train.shape[0] >= AUTO_HIST_ROWS else "exact")
         )
         weak = (
-            _HistogramLearners(X, train, val, y_train, self._tree_depth(), self.max_bins, weight0)
+            _HistogramLearners(
+                X, train, val, y_train, self._tree_depth(), self.max_bins, weight0
+            )
             if self.tree_method_ == "hist"
             else _EstimatorLearners(
                 self.estimator if self.estimator is not None else self._default_estimator(),

@@ -74,7 +74,9 @@ def _cell_counts(
         mine = cells == c
         s, labels = scores[mine], y[mine]
         grid = np.unique(
-            np.concatenate([np.quantile(s, np.linspace(0, 1, _QUANTILES)) if s.size else [], [0.0]])
+            np.concatenate(
+                [np.quantile(s, np.linspace(0, 1, _QUANTILES)) if s.size else [], [0.0]]
+            )
         )
         # Thresholds just below each grid value too, so "everyone at this score" is reachable.
         grid = np.unique(np.concatenate([grid, np.nextafter(grid, -np.inf)]))

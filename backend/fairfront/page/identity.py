@@ -29,7 +29,6 @@ COOKIE_DAYS = 365
 _SAFE = re.compile(r"[A-Za-z0-9_.-]{1,200}")
 ACCESS_KEY = "access-token-input"
 
-
 def _token_source() -> str | None:
     try:
         value = st.session_state.get(state.OWNER_TOKEN)

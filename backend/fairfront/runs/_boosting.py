@@ -40,7 +40,7 @@ from ..learners import group_threshold_references
 from ..metrics import NOTIONS, evaluate_many, get_notion
 from ._family import OnPoint, PointEvent, TrainedRun
 from ._shared import Stopwatch, data_options, describe_dataset, describe_learner, fitted_run
-from ._spec import MAX_ROUNDS, RunSpec, SpecError, setting_label
+from ._spec import MAX_ROUNDS, RunSpec, SpecError, check_sweep, setting_label
 
 __all__ = ["BASELINE_ROUNDS", "BOOSTING", "GBM", "BoostingFamily", "MODEL_FILE", "SettingFit"]
 
@@ -429,19 +429,7 @@ def _check_sweep(spec: RunSpec, cls: Any, accepted: Mapping[str, Any]) -> None:
             "cannot be compared by one rule; sweep mmm_fair or fair_gbm",
             field="sweep",
         )
-    for name, values in spec.sweep.items():
-        if name not in accepted or name in _NOT_SWEPT:
-            raise SpecError(
-                f"cannot sweep {name!r}: {spec.learner} sweeps "
-                f"{', '.join(sorted(set(accepted) - _NOT_SWEPT))}",
-                field="sweep",
-            )
-        if name in spec.params:
-            raise SpecError(
-                f"{name!r} is both a fixed parameter and swept; give one", field="sweep"
-            )
-        if not isinstance(values, list) or not values:
-            raise SpecError(f"sweep {name!r}: give a non-empty list of values", field="sweep")
+    check_sweep(spec, set(accepted) - _NOT_SWEPT)
 
 
 def _union(parts: Sequence[SettingFit], *, swept: bool) -> tuple[list[dict[str, Any]], list[int]]:

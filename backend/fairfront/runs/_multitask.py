@@ -42,7 +42,7 @@ from ..metrics import NOTIONS, evaluate_many
 from ._directory import library_versions
 from ._family import OnPoint, PointEvent, TrainedRun
 from ._shared import Stopwatch, data_options, describe_dataset, describe_learner, fitted_run
-from ._spec import MAX_EPOCHS, RunSpec, SpecError, setting_label
+from ._spec import MAX_EPOCHS, RunSpec, SpecError, check_sweep, setting_label
 
 __all__ = [
     "FRONT_OBJECTIVES",
@@ -331,19 +331,7 @@ class MultiTaskFamily:
                 raise SpecError(
                     f"{spec.learner} has no parameter {name!r}; it takes {allowed}", field="params"
                 )
-        for name, values in spec.sweep.items():
-            if name not in known or name in _FIXED:
-                raise SpecError(
-                    f"cannot sweep {name!r}: {spec.learner} has no such parameter "
-                    f"(it has {allowed})",
-                    field="sweep",
-                )
-            if name in spec.params:
-                raise SpecError(
-                    f"{name!r} is both a fixed parameter and swept; give one", field="sweep"
-                )
-            if not isinstance(values, list | tuple) or not values:
-                raise SpecError(f"sweep {name!r}: give a non-empty list of values", field="sweep")
+        check_sweep(spec, known - _FIXED)
         for setting in spec.settings():  # a bad parameter value, before any data is read
             self.build(spec, setting).check_params()
 

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field
 from itertools import product
 from typing import Any
 
 from ..vocabulary import LEARNERS, LearnerTerm
 
-__all__ = ["MAX_EPOCHS", "MAX_ROUNDS", "MAX_SETTINGS", "RunSpec", "SpecError", "setting_label"]
+__all__ = [
+    "MAX_EPOCHS",
+    "MAX_ROUNDS",
+    "MAX_SETTINGS",
+    "RunSpec",
+    "SpecError",
+    "check_sweep",
+    "setting_label",
+]
 
 MAX_ROUNDS = 2000
 MAX_EPOCHS = 1000
@@ -94,3 +102,20 @@ class RunSpec:
 def setting_label(setting: Mapping[str, Any]) -> str:
     """``fairness_weight=2, tau=0.6``; empty for no setting."""
     return ", ".join(f"{k}={v}" for k, v in setting.items())
+
+
+def check_sweep(spec: RunSpec, sweepable: Collection[str]) -> None:
+    """Refuse a sweep of a name not in ``sweepable`` (the learner's parameters a sweep may
+    vary), of a name also given a fixed value, or with no values (a :class:`SpecError`)."""
+    for name, values in spec.sweep.items():
+        if name not in sweepable:
+            raise SpecError(
+                f"cannot sweep {name!r}: {spec.learner} sweeps {', '.join(sorted(sweepable))}",
+                field="sweep",
+            )
+        if name in spec.params:
+            raise SpecError(
+                f"{name!r} is both a fixed parameter and swept; give one", field="sweep"
+            )
+        if not isinstance(values, list | tuple) or not values:
+            raise SpecError(f"sweep {name!r}: give a non-empty list of values", field="sweep")
