@@ -208,3 +208,33 @@ def test_fair_gbm_sweeps_its_bound() -> None:
     bounds = [p.setting["bound"] for p in run.front.points if p.setting]
     assert bounds == [0.01] * 8 + [0.05] * 8
     assert run.learner.bound == run.selection.setting["bound"]  # type: ignore[index]
+
+
+def test_a_multitask_sweep_fitted_part_by_part_is_the_same_run() -> None:
+    """FairBranch's settings as parts (as the service's parallel jobs fit them), in any
+    order: the same points, choice and single-task baselines as one fit here."""
+    pytest.importorskip("torch")
+    spec = RunSpec(
+        data="compas",
+        learner="fairbranch",
+        protected=["race"],
+        epochs=3,
+        sweep={"fairness_weight": [0.5, 2.0]},
+    )
+    assert parts(spec) == 2
+    whole = train(spec)
+    joined = combine_parts(spec, [train_part(spec, 1), train_part(spec, 0)])
+
+    def figures(run: Any) -> dict[str, Any]:  # all but the seconds each fit took
+        front = run.front.model_dump(mode="json")
+        for entry in front["baselines"]["tasks"].values():
+            entry.pop("fit_seconds")
+        return front
+
+    assert figures(joined) == figures(whole)
+    points = whole.front.points
+    assert [p.setting for p in points] == [
+        {"fairness_weight": w} for w in (0.5, 2.0) for _ in range(3)
+    ]
+    assert whole.front.baselines is not None
+    assert set(whole.front.baselines.tasks) == set(whole.front.points[0].tasks or {})

@@ -200,3 +200,46 @@ def test_concurrent_writers_get_distinct_gap_free_sequence_numbers(tmp_path: Pat
     with db.session() as session:
         seqs = sorted(session.scalars(select(EventRecord.seq).where(EventRecord.run_id == "r1")))
     assert seqs == list(range(1, 161))
+
+
+def test_a_multitask_sweep_runs_its_settings_as_parallel_jobs(
+    local_sweep: tuple[LiveServer, dict[str, Any], list[dict[str, Any]], list[Any]],
+) -> None:
+    """FairBranch's settings go to the workers as parts too, and give the very points
+    (with their single-task baselines) that one fit in this process gives."""
+    pytest.importorskip("torch")
+    from fairfront.runs import RunSpec, train
+
+    server, _, _, _ = local_sweep
+    client = server.client
+    body = {
+        "dataset": "compas",
+        "learner": "fairbranch",
+        "protected": ["race"],
+        "epochs": 3,
+        "sweep": {"fairness_weight": [0.5, 2.0]},
+    }
+    created = client.post("/api/runs", json=body)
+    assert created.status_code == 202, created.text
+    run_id = created.json()["id"]
+    run = wait_status(client, run_id, TERMINAL, timeout=240)
+    assert run["status"] == "done", run
+    events = read_events(client, run_id)
+    assert {e.data["part"] for e in events if e.event == "round"} == {0, 1}
+    front = client.get(f"/api/runs/{run_id}/front").json()
+    here = train(
+        RunSpec(
+            data="compas",
+            learner="fairbranch",
+            protected=["race"],
+            epochs=3,
+            sweep={"fairness_weight": [0.5, 2.0]},
+        )
+    ).front.model_dump(mode="json")
+    assert _points(front) == _points(here)
+    assert front["selection"] == here["selection"]
+    for task, entry in here["baselines"]["tasks"].items():
+        served = front["baselines"]["tasks"][task]
+        assert {k: v for k, v in served.items() if k != "fit_seconds"} == {
+            k: v for k, v in entry.items() if k != "fit_seconds"
+        }

@@ -18,8 +18,8 @@ point can be exported, not only the chosen one. Needs torch (the ``mtl`` extra).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +49,10 @@ __all__ = [
     "MULTITASK",
     "MultiTaskFamily",
     "MultiTaskModel",
+    "MultiTaskPart",
     "SweepFit",
     "aggregate_blocks",
-    "fit_sweep",
+    "choose_over",
     "gains",
     "task_blocks",
     "torch_threads",
@@ -86,31 +87,15 @@ class SweepFit:
         return self.checkpoints().index((self.chosen, self.learner.selected_epoch_))
 
 
-def fit_sweep(
-    make: Callable[[Mapping[str, Any]], MultiTaskBase],
-    settings: Sequence[dict[str, Any]],
-    X: Any,
-    Y: Any,
-    sensitive: Any,
-    on_epoch: Callable[[EpochInfo], None] | None = None,
-) -> SweepFit:
-    """One fit per setting; then the checkpoint with the lowest validation score over all.
+def choose_over(settings: Sequence[dict[str, Any]], learners: Sequence[MultiTaskBase]) -> SweepFit:
+    """The checkpoint with the lowest validation score over every setting's fit.
 
     The rule is each learner's own (:func:`choose_checkpoint` over its validation score)
     applied to every (setting, epoch); with one setting it is the learner's own choice.
-    Each fit has the same ``random_state``, so settings differ only by their parameters.
+    Each fit has the same ``random_state``, so settings differ only by their parameters;
+    the chosen fit is set to predict with the chosen epoch.
     """
-    learners = []
-    for setting in settings:
-        learner = make(setting)
-        callback = None
-        if on_epoch is not None:
-
-            def callback(info: EpochInfo, setting: dict[str, Any] = setting) -> None:
-                on_epoch(replace(info, setting=dict(setting)))
-
-        learners.append(learner.fit(X, Y, sensitive_features=sensitive, callback=callback))
-    fits = SweepFit(list(settings), learners, 0, "")
+    fits = SweepFit(list(settings), list(learners), 0, "")
     where = fits.checkpoints()
     index, reason = choose_checkpoint(
         [learners[i].validation_score_[e - 1] for i, e in where],
@@ -122,6 +107,19 @@ def fit_sweep(
     fits.learner.use_epoch(epoch)
     fits.learner.selection_reason_ = fits.reason = reason
     return fits
+
+
+@dataclass
+class MultiTaskPart:
+    """One setting of a multi-task run, fitted (a part that may come back from another
+    process): the network, and with baselines one single-task network per task."""
+
+    index: int
+    setting: dict[str, Any]
+    preprocess: Any
+    learner: MultiTaskBase
+    singles: list[MultiTaskBase]
+    seconds: dict[str, float]
 
 
 def aggregate_blocks(blocks: Sequence[Mapping[str, Any]], how: str = "mean") -> dict[str, Any]:
@@ -353,52 +351,99 @@ class MultiTaskFamily:
                 field="tasks",
             )
 
-    def fit(self, spec: RunSpec, on_point: OnPoint | None, dataset: Any = None) -> TrainedRun:
-        """Fit once per setting; score every checkpoint; fit the single-task baselines."""
-        with torch_threads(self.threads):
-            return self._fit(spec, on_point, dataset)
+    def parts(self, spec: RunSpec) -> int:
+        """How many independent fits the run is made of: one per sweep setting."""
+        return len(spec.settings())
 
-    def _fit(self, spec: RunSpec, on_point: OnPoint | None, dataset: Any) -> TrainedRun:
+    def fit(self, spec: RunSpec, on_point: OnPoint | None, dataset: Any = None) -> TrainedRun:
+        """Fit every setting here, one after another, and combine them."""
         self.check(spec)
-        settings = spec.settings()
         clock = Stopwatch()
         data: MultiTaskDataset = dataset if dataset is not None else load_data(spec)
         clock.lap("load")
-        preprocess = data.preprocessor()
-        X = preprocess.fit_transform(data.X)
+        fitted = [self.fit_part(spec, i, on_point, data) for i in range(self.parts(spec))]
+        run = self.combine(spec, fitted, data)
+        run.seconds["load"] += clock.seconds["load"]
+        return run
+
+    def fit_part(
+        self, spec: RunSpec, index: int, on_point: OnPoint | None = None, dataset: Any = None
+    ) -> MultiTaskPart:
+        """Fit setting ``index``: its network (a point per epoch, live), and with baselines
+        its single-task networks. Live points carry the round they have on the union
+        front when every setting runs all its epochs (setting ``index`` starts after
+        ``index * epochs``)."""
+        with torch_threads(self.threads):
+            settings = spec.settings()
+            setting = settings[index]
+            clock = Stopwatch()
+            data: MultiTaskDataset = dataset if dataset is not None else load_data(spec)
+            clock.lap("load")
+            preprocess = data.preprocessor()
+            X = preprocess.fit_transform(data.X)
+            tasks = list(data.tasks)
+            offset, total = index * spec.epochs, spec.epochs * len(settings)
+
+            def callback(info: EpochInfo) -> None:
+                if on_point is None:
+                    return
+                round_ = offset + info.epoch
+                point = _validation_point(
+                    round_, info.epoch, setting, info.validation, tasks, info.trivial, None
+                )
+                on_point(
+                    PointEvent(
+                        Point.model_validate(point), round_, total, FRONT_OBJECTIVES, info.note
+                    )
+                )
+
+            learner = self.build(spec, setting).fit(
+                X, data.task_frame(data.Y), sensitive_features=data.sensitive, callback=callback
+            )
+            clock.lap("fit")
+            singles: list[MultiTaskBase] = []
+            if spec.baseline:  # the same class, parameters and setting with T = 1, per task
+                params = learner.get_params(deep=False)
+                singles = [
+                    type(learner)(**params).fit(X, data.Y[:, t], sensitive_features=data.sensitive)
+                    for t in range(len(tasks))
+                ]
+            clock.lap("baseline")
+            return MultiTaskPart(index, setting, preprocess, learner, singles, clock.seconds)
+
+    def combine(
+        self, spec: RunSpec, parts: Sequence[MultiTaskPart], dataset: Any = None
+    ) -> TrainedRun:
+        """One run from its settings' fits: every checkpoint a point, scored on the test
+        split, one choice over all; the baselines chosen over every setting per task."""
+        parts = sorted(parts, key=lambda part: part.index)
+        if [part.index for part in parts] != list(range(self.parts(spec))):
+            raise ValueError(
+                f"a run of {self.parts(spec)} settings needs each setting's fit once; got "
+                f"{[part.index for part in parts]}"
+            )
+        with torch_threads(self.threads):
+            clock = Stopwatch()
+            data: MultiTaskDataset = dataset if dataset is not None else load_data(spec)
+            clock.lap("load")
+            settings = [part.setting for part in parts]
+            fits = choose_over(settings, [part.learner for part in parts])
+            preprocess = parts[0].preprocess  # every part fitted it on the same rows
+            X_test = preprocess.transform(data.X_test) if data.X_test is not None else None
+            points = self._points(fits, X_test, data)
+            clock.lap("score")
+            selected = fits.selected_index()
+            baselines = (
+                self._baselines(fits, parts, X_test, data, points[selected])
+                if spec.baseline
+                else None
+            )
+            clock.lap("baseline")
+        for stage in ("load", "fit", "baseline"):  # the parts' own stages, summed
+            clock.seconds[stage] = clock.seconds.get(stage, 0.0) + sum(
+                part.seconds.get(stage, 0.0) for part in parts
+            )
         tasks = list(data.tasks)
-        total = spec.epochs * len(settings)
-        live: list[int] = []
-
-        def on_epoch(info: EpochInfo) -> None:
-            if on_point is None:
-                return
-            live.append(1)
-            point = _validation_point(
-                len(live), info.epoch, info.setting, info.validation, tasks, info.trivial, None
-            )
-            event = PointEvent(
-                Point.model_validate(point), len(live), total, FRONT_OBJECTIVES, info.note
-            )
-            on_point(event)
-
-        fits = fit_sweep(
-            lambda setting: self.build(spec, setting),
-            settings,
-            X,
-            data.task_frame(data.Y),
-            data.sensitive,
-            on_epoch,
-        )
-        clock.lap("fit")
-        X_test = preprocess.transform(data.X_test) if data.X_test is not None else None
-        points = self._points(fits, X_test, data)
-        clock.lap("score")
-        selected = fits.selected_index()
-        baselines = (
-            self._baselines(fits, X, X_test, data, points[selected]) if spec.baseline else None
-        )
-        clock.lap("baseline")
         learner = fits.learner
         return fitted_run(
             spec,
@@ -465,21 +510,19 @@ class MultiTaskFamily:
 
     @staticmethod
     def _baselines(
-        fits: SweepFit, X: Any, X_test: Any, data: MultiTaskDataset, selected: Mapping[str, Any]
+        fits: SweepFit,
+        parts: Sequence[MultiTaskPart],
+        X_test: Any,
+        data: MultiTaskDataset,
+        selected: Mapping[str, Any],
     ) -> MultiTaskBaselines:
-        """Single-task models: the learner's class, parameters and sweep with T = 1, per task."""
+        """Single-task models: the learner's class, parameters and sweep with T = 1, per
+        task, each chosen over every setting by the same rule."""
         learner = fits.learners[0]
-        params = learner.get_params(deep=False)
         swept = ", the same sweep" if len(fits.settings) > 1 else ""
         entries: dict[str, Any] = {}
         for t, task in enumerate(data.tasks):
-            single_fits = fit_sweep(
-                lambda setting: type(learner)(**{**params, **setting}),
-                fits.settings,
-                X,
-                data.Y[:, t],
-                data.sensitive,
-            )
+            single_fits = choose_over(fits.settings, [part.singles[t] for part in parts])
             single = single_fits.learner
             entry: dict[str, Any] = {
                 "epoch": int(single.selected_epoch_),
