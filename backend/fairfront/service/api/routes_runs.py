@@ -57,8 +57,8 @@ def create_run(body: RunCreate, runs: RunsDep, datasets: DatasetsDep, owner: Own
     """Queue a run of any learner; returns its id at once. Follow it at
     ``/api/runs/{id}/events``. Multi-task learners (fairbranch, l2t_fmt, mtl) take ``tasks``
     (two or more binary columns) and ``epochs``. A ``sweep`` tries several parameter
-    settings in one run (mmm_fair and fair_gbm: each setting a parallel job, its points
-    streamed into the run's one front). A spec that cannot run (a task that is not binary
+    settings in one run (mmm_fair, fair_gbm, multi-task: each setting a parallel job, its
+    points streamed into the run's one front). A spec that cannot run (a task that is not binary
     or is protected, one task, a parameter the learner lacks or cannot sweep) is a 422
     before any job starts."""
     data = datasets.path_for(body.dataset, owner)  # a built-in or one of the caller's uploads

@@ -106,8 +106,8 @@ class RunCreate(BaseModel):
         max_length=3,
         description="learner parameters to try, one fit per combination "
         f"(at most {MAX_SETTINGS}), e.g. {{'fairness_weight': [0.5, 1, 2]}}; one union "
-        "front and one selection over every setting. mmm_fair and fair_gbm settings run "
-        "as parallel jobs; multi-task settings one after another",
+        "front and one selection over every setting; each setting runs as its own job, "
+        "in parallel (mmm_fair, fair_gbm and the multi-task learners)",
     )
     params: LearnerParams = Field(default_factory=LearnerParams)
     test_size: float | None = Field(default=None, ge=0, le=0.5)
