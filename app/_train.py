@@ -207,7 +207,7 @@ def add_train_arguments(tr: argparse.ArgumentParser) -> None:
         "--jobs",
         type=int,
         default=1,
-        help="mmm_fair and fair_gbm sweeps: fit this many settings at once, each in its own "
+        help="sweeps: fit this many settings at once, each in its own "
         "process (default 1: one after another)",
     )
     tr.add_argument("--notions", nargs="+", default=["eo"], choices=list(NOTIONS))
