@@ -99,6 +99,25 @@ def test_a_run_whose_worker_dies_is_marked_failed(live: LiveServer) -> None:
     assert read_events(live.client, again, timeout=60)[-1].event == "done"
 
 
+def test_a_sweep_whose_worker_dies_is_marked_failed(live: LiveServer) -> None:
+    """A sweep's parts run in the pool's workers; one killed mid-part fails the run (in
+    words, with its final event), and no finishing job writes a front."""
+    body = {"dataset": "adult", "rounds": 2000, "sweep": {"fairness_weight": [1, 2]}}
+    run_id = live.client.post("/api/runs", json=body).json()["id"]
+    read_events(live.client, run_id, until=lambda e: e.event == "round")
+    workers = _workers(live)
+    assert workers, "no worker process found"
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    run = wait_status(live.client, run_id, TERMINAL, timeout=30)
+    assert run["status"] == "failed" and "stopped" in run["error"], run
+    events = read_events(live.client, run_id, timeout=10)
+    assert events[-1].event == "error"
+    assert not (live.models_dir / "runs" / run_id / "front.json").exists()
+    again = live.client.post("/api/runs", json=compas_body(5)).json()["id"]
+    assert read_events(live.client, again, timeout=60)[-1].event == "done"
+
+
 def test_a_job_that_cannot_read_its_data_fails_without_a_path(live: LiveServer) -> None:
     upload = live.client.post(
         "/api/datasets",

@@ -312,8 +312,12 @@ class LocalExecutor:
                 remaining[0] -= 1
                 if remaining[0]:
                     return
+            lost = [f.exception() for f in futures if not f.cancelled() and f.exception()]
+            if lost:  # a worker died mid-part: the watchdog ends the run as failed
+                outcome.set_exception(lost[0])
+                return
             try:
-                fitted = [None if f.cancelled() or f.exception() else f.result() for f in futures]
+                fitted = [None if f.cancelled() else f.result() for f in futures]
                 finishing = self._submit(finish_parts, request, fitted)
             except Exception as error:  # no pool to finish in: the watchdog ends the run
                 outcome.set_exception(error)
