@@ -106,6 +106,8 @@ def multitask_options(args: argparse.Namespace, params: dict[str, Any]) -> RunSp
         ("--max-depth", args.max_depth),
         ("--class-balance", args.class_balance),
         ("--constraint", args.constraint),
+        ("--confidence", args.confidence),
+        ("--references", args.references or None),
     ):
         if value is not None:
             raise ValueError(f"{option} applies to the boosting learners, not to {args.learner}")

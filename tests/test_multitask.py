@@ -493,6 +493,8 @@ def test_a_bad_sweep_is_refused_before_any_fit(
         (["--sweep", "fairness_weight=a,b"], "must be numbers"),
         (["--sweep", "gamma=1,2"], "cannot sweep 'gamma'"),
         (["--max-depth", "3"], "--max-depth applies to the boosting learners"),
+        (["--confidence", "0.95"], "--confidence applies to the boosting learners"),
+        (["--references"], "--references applies to the boosting learners"),
     ],
 )
 def test_cli_explains_a_bad_multitask_option(
