@@ -30,12 +30,10 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="module")
 def compas_run(live: LiveServer) -> dict[str, Any]:
-    """One COMPAS run of 30 rounds: the POST (timed) and its whole SSE stream."""
-    started = time.perf_counter()
+    """One COMPAS run of 30 rounds: the POST and its whole SSE stream."""
     response = live.client.post("/api/runs", json=compas_body(ROUNDS))
-    elapsed = time.perf_counter() - started
     events = read_events(live.client, response.json()["id"]) if response.is_success else []
-    return {"response": response, "elapsed": elapsed, "events": events}
+    return {"response": response, "events": events}
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +53,8 @@ def test_post_returns_202_with_an_id_at_once(compas_run: dict[str, Any]) -> None
     assert response.status_code == 202, response.text
     body = response.json()
     assert len(body["id"]) == 32 and body["status"] == "queued"
+    # "queued": the answer came before the job started (bench/bench_service.py times it)
     assert body["spec"]["rounds"] == ROUNDS and body["spec"]["dataset"] == "compas"
-    assert compas_run["elapsed"] < 1.0
 
 
 def test_stream_has_started_every_round_then_done(compas_run: dict[str, Any]) -> None:

@@ -20,7 +20,7 @@ from fairfront.datasets._preprocess import (
     make_preprocessor,
     split_kinds,
 )
-from fairfront.datasets._target import TargetRule, label_text, match_label
+from fairfront.datasets._target import TargetRule, label_texts, match_label
 from fairfront.datasets.errors import (
     ConstantProtectedError,
     InvalidOptionError,
@@ -139,7 +139,7 @@ def target_text(series: pd.Series) -> pd.Series:
     """Target values as text, numbers read alike (``1``, ``1.0``, ``"1"`` are ``"1"``)."""
     text = as_categorical(series)
     present = text.notna()
-    text[present] = text[present].map(label_text)
+    text[present] = label_texts(text[present])
     return text
 
 

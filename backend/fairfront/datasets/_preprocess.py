@@ -83,19 +83,22 @@ def as_categorical(series: pd.Series) -> pd.Series:
     raw = series.to_numpy(dtype=object)
     missing = pd.isna(raw)
     out = np.full(len(raw), np.nan, dtype=object)
-    texts = {v: value_text(v) for v in pd.unique(raw[~missing])}
-    out[~missing] = [texts[v] for v in raw[~missing]]
+    present = raw[~missing]
+    texts = {v: value_text(v) for v in pd.unique(present)}
+    out[~missing] = pd.Series(present, dtype=object).map(texts).to_numpy(dtype=object)
     return pd.Series(out, index=series.index, name=series.name, dtype=object)
 
 
 def _categorical_balanced_accuracy(values: pd.Series, y: np.ndarray) -> float:
     """Best balanced accuracy of mapping each value to one class (missing is a value)."""
-    keys = values.fillna("\0missing").to_numpy(dtype=object)
-    table = pd.crosstab(keys, y)
-    if table.shape[1] < 2:
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)  # missing: a value too
+    labels = np.asarray(y, dtype=np.int64)
+    n_pos, n_neg = int((labels == 1).sum()), int((labels == 0).sum())
+    if n_pos == 0 or n_neg == 0:
         return 0.5
-    neg = table[0].to_numpy(dtype=float) / max(1, int((y == 0).sum()))
-    pos = table[1].to_numpy(dtype=float) / max(1, int((y == 1).sum()))
+    counts = np.bincount(codes * 2 + labels, minlength=2 * len(uniques)).reshape(-1, 2)
+    neg = counts[:, 0] / n_neg
+    pos = counts[:, 1] / n_pos
     return float(0.5 * np.maximum(neg, pos).sum())
 
 

@@ -38,6 +38,7 @@ from fairfront.datasets._target import (
     TargetRule,
     infer_positive,
     label_text,
+    label_texts,
     match_label,
     positive_question,
 )
@@ -236,7 +237,7 @@ def _column_entry(name: str, series: pd.Series, flags: list[str]) -> dict[str, A
         "flags": flags,
     }
     if 0 < distinct <= LISTED_VALUES:
-        counts = present.map(label_text).value_counts()
+        counts = label_texts(present).value_counts()
         entry["values"] = [str(v) for v in counts.index]
         entry["counts"] = {str(k): int(v) for k, v in counts.items()}
     return entry

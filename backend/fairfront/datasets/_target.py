@@ -25,6 +25,7 @@ __all__ = [
     "TargetRule",
     "infer_positive",
     "label_text",
+    "label_texts",
     "match_label",
 ]
 
@@ -55,6 +56,12 @@ def label_text(value: object) -> str:
         number = _as_number(stripped)
         return value_text(number) if number is not None else stripped
     return value_text(value)
+
+
+def label_texts(values: pd.Series) -> pd.Series:
+    """:func:`label_text` of every (non-missing) value, worked out once per distinct value."""
+    texts = {v: label_text(v) for v in pd.unique(values.to_numpy(dtype=object))}
+    return values.map(texts)
 
 
 def match_label(given: object, values: list[str]) -> str | None:
@@ -230,7 +237,7 @@ class TargetRule:
             shown = value_text(threshold)
             resolved: float | str = threshold
         else:
-            texts = present.map(label_text).to_numpy(dtype=object)
+            texts = label_texts(present).to_numpy(dtype=object)
             values = sorted({str(v) for v in texts})
             wanted = match_label(self.value, values)
             if wanted is None:
