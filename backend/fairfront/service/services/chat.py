@@ -42,13 +42,14 @@ from ..chat import (
     parse,
 )
 from ..chat._profile import info_from_profile
-from ..errors import ServiceError
+from ..errors import NotFoundError, ServiceError
 from ..settings import Settings
 from ..store import ChatSessionRecord, Database
 from .chat_points import PointsChat, Turn
 from .datasets import DatasetsService
 from .explanations import ExplanationsService, make_llm_client
 from .exports import ExportsService
+from .ownership import NO_CHAT_SESSION
 from .runs import RunsService
 
 log = logging.getLogger(__name__)
@@ -160,9 +161,8 @@ class ChatService:
     def handle(self, session_id: str, message: str, owner: str | None = None) -> dict[str, Any]:
         with self.db.session() as session:
             record = session.get(ChatSessionRecord, session_id)
-            if record is None:
-                record = ChatSessionRecord(id=session_id, setup={}, history=[], owner=owner)
-                session.add(record)
+            if record is None or record.owner != owner:  # never made up, nor brought back
+                raise NotFoundError(NO_CHAT_SESSION, field="session_id")
             setup = Setup.model_validate(record.setup or {})
             run_id = record.run_id
             history = list(record.history or [])
