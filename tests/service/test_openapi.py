@@ -195,7 +195,9 @@ def test_422_bodies_match_the_documented_schema(
     assert _conforms(response.json(), schema), (schema.get("title"), response.json())
 
 
-def test_framework_errors_are_sent_as_documented(client: httpx.Client, spec: dict[str, Any]) -> None:
+def test_framework_errors_are_sent_as_documented(
+    client: httpx.Client, spec: dict[str, Any]
+) -> None:
     """A method a path does not take: 405 whose Allow names every method of the path (one
     FastAPI route per method; Starlette's own answer named only the first). A body that is
     not UTF-8 JSON: 400. Both in the ErrorBody shape."""

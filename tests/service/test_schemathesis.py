@@ -137,7 +137,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         served.ids["round_"] = next(p["round"] for p in front["points"] if p["on_front"])
         for key, store in (("session_id", served.ids), ("session_id", served.spare)):
             store[key] = client.post("/api/chat/sessions").json()["id"]
-            reply = client.post("/api/chat", json={"session_id": store[key], "message": "use german"})
+            reply = client.post(
+                "/api/chat", json={"session_id": store[key], "message": "use german"}
+            )
             assert reply.status_code == 200, reply.text
         executor.close()
         try:
@@ -247,7 +249,9 @@ def _run(served: Served) -> Outcome:
                 continue
             outcome.cases += 1
             outcome.operations.add(node.value.operation.label)
-            outcome.statuses[f"{node.value.operation.label} {interaction.response.status_code}"] += 1
+            outcome.statuses[
+                f"{node.value.operation.label} {interaction.response.status_code}"
+            ] += 1
         for checks in recorder.checks.values():
             for check in checks:
                 outcome.checks[check.name] += 1
@@ -255,7 +259,8 @@ def _run(served: Served) -> Outcome:
                 if check.status == schemathesis.engine.Status.FAILURE and info is not None:
                     key = (check.name, info.failure.operation)
                     outcome.failures.setdefault(
-                        key, f"{info.failure.title}: {info.failure.message[:1500]}\n{info.code_sample}"
+                        key,
+                        f"{info.failure.title}: {info.failure.message[:1500]}\n{info.code_sample}",
                     )
     return outcome
 
@@ -272,7 +277,9 @@ def test_schemathesis_all_checks_with_real_ids(served: Served) -> None:
     started = time.monotonic()
     outcome = _run(served)
     seconds = time.monotonic() - started
-    report = "\n\n".join(f"{name} on {op}:\n{text}" for (name, op), text in outcome.failures.items())
+    report = "\n\n".join(
+        f"{name} on {op}:\n{text}" for (name, op), text in outcome.failures.items()
+    )
     assert outcome.failures == {}, report
     assert outcome.errors == []
     assert outcome.operations == documented  # every route was called
