@@ -33,9 +33,7 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(default=20.0, gt=0, le=300)
     llm_retries: int = Field(default=2, ge=0, le=5)
     llm_deadline: float = Field(
-        default=30.0,
-        gt=0,
-        le=600,
+        default=30.0, gt=0, le=600,
         description="seconds one explanation or chat turn may spend on the LLM, all tries",
     )
     llm_workers: int = Field(
