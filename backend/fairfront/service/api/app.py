@@ -34,6 +34,7 @@ from . import (
 )
 from .deps import Services, owned_path
 from .errors import install_error_handlers
+from .openapi import install_openapi
 from .routes_sessions import UNAUTHORIZED
 from .security import SecurityMiddleware
 
@@ -102,4 +103,5 @@ def create_app(settings: Settings | None = None, *, executor: Any = None) -> Fas
             module.router, dependencies=[Depends(owned_path)], responses=UNAUTHORIZED
         )
     app.add_middleware(SecurityMiddleware, settings=settings)
+    install_openapi(app)  # every error as sent, in the document
     return app

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from ..errors import NotFoundError
 from ..identity import COOKIE, Identity, UnauthorizedError
@@ -66,7 +67,19 @@ def request_token(request: Request) -> str | None:
     return request.cookies.get(COOKIE)
 
 
-def get_owner(request: Request) -> str:
+# Declared so that the OpenAPI document says how to authenticate (one of the two);
+# :func:`request_token` reads them.
+BEARER = HTTPBearer(auto_error=False, description="the token from POST /api/sessions")
+OWNER_COOKIE = APIKeyCookie(
+    name=COOKIE, auto_error=False, description="the httpOnly cookie POST /api/sessions sets"
+)
+
+
+def get_owner(
+    request: Request,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
+    _cookie: Annotated[str | None, Security(OWNER_COOKIE)] = None,
+) -> str:
     """The owner this request acts for; 401 without a valid token."""
     owner = get_services(request).identity.owner_of(request_token(request))
     if owner is None:

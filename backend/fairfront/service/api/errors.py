@@ -8,6 +8,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 
 from ...datasets import DatasetError
 from ...fronts import ConstraintError, SelectionError
@@ -17,6 +19,8 @@ from ..errors import ServiceError
 from ..storage import DAMAGED, redact_paths, storage_error
 
 log = logging.getLogger(__name__)
+
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"})
 
 
 def _body(detail: str, field: str | None = None) -> dict[str, str | None]:
@@ -32,7 +36,25 @@ def _storage_response(error: BaseException) -> JSONResponse | None:
     return JSONResponse(_body(answer.message), status_code=answer.status_code)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every documented method at this request's path. Starlette's own 405 names only the
+    methods of the first route that matched, and FastAPI makes one route per method."""
+    for template, item in request.app.openapi()["paths"].items():
+        if compile_path(template)[0].match(request.url.path):
+            return sorted(method.upper() for method in item if method.upper() in METHODS)
+    return []
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        """Starlette's and FastAPI's own errors (an unknown path, a method the path does not
+        take, a body that cannot be parsed) in the service's error body."""
+        headers = dict(error.headers or {})
+        if error.status_code == 405 and (methods := allowed_methods(request)):
+            headers["Allow"] = ", ".join(methods)
+        return JSONResponse(_body(str(error.detail)), error.status_code, headers=headers)
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
         """One message naming the field; never the submitted input echoed back."""

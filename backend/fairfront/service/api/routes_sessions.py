@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..identity import COOKIE
-from ..services.ownership import chat_session, new_chat_session
+from ..services.ownership import chat_session, delete_chat_session, new_chat_session
 from .deps import OwnerDep, ServicesDep
 from .schemas import ErrorBody
 
@@ -81,3 +81,22 @@ async def open_chat_session(owner: OwnerDep, services: ServicesDep) -> dict:
 def get_chat_session(session_id: str, owner: OwnerDep, services: ServicesDep) -> dict:
     """The session's history, set-up and run (to show it again after a reload)."""
     return chat_session(services.db, session_id, owner)
+
+
+@router.delete(
+    "/api/chat/sessions/{session_id}",
+    status_code=204,
+    responses={
+        **UNAUTHORIZED,
+        404: {
+            "model": ErrorBody,
+            "description": "no such session of the caller's; also for one deleted already "
+            "(deleting twice leaves the same state: the session is gone)",
+        },
+    },
+)
+def delete_chat(session_id: str, owner: OwnerDep, services: ServicesDep) -> Response:
+    """Forget a chat session: its history and set-up. The runs it started stay (they are
+    the owner's, listed by GET /api/runs)."""
+    delete_chat_session(services.db, session_id, owner)
+    return Response(status_code=204)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from ...fronts import Front, FrontSelection, Point
 from ...runs import MAX_EPOCHS, MAX_ROUNDS, MAX_SETTINGS
@@ -18,6 +18,21 @@ else:  # the choices, derived from the vocabulary (Literal[("a", "b")] is Litera
     Learner = Literal[learner_names()]
 
 Name = Field(min_length=1, max_length=200)
+
+
+def json_numbers(value: Any) -> Any:
+    """A field validator (before): numbers of a request are JSON numbers. Pydantic's lax
+    mode would also read ``true`` as 1 and ``"3"`` as 3, which the documented schema (and
+    so any client reading it) calls invalid. Lists and dict values are looked into."""
+    if isinstance(value, dict):
+        for item in value.values():
+            json_numbers(item)
+    elif isinstance(value, list):
+        for item in value:
+            json_numbers(item)
+    elif isinstance(value, bool | str):
+        raise ValueError("expected a number")
+    return value
 
 
 class ErrorBody(BaseModel):
@@ -43,7 +58,9 @@ class LearnerParams(BaseModel):
     fairness_weight: float | None = Field(default=None, ge=0, le=20)
     class_balance: float | None = Field(default=None, ge=0, le=10)
     # multi-task networks
-    hidden_layer_sizes: list[int] | None = Field(default=None, min_length=1, max_length=4)
+    hidden_layer_sizes: list[Annotated[int, Field(ge=1, le=4096)]] | None = Field(
+        default=None, min_length=1, max_length=4
+    )
     batch_size: int | None = Field(default=None, ge=8, le=4096)
     patience: int | None = Field(default=None, ge=1, le=1000)
     weight_decay: float | None = Field(default=None, ge=0, le=1)
@@ -55,6 +72,8 @@ class LearnerParams(BaseModel):
     epsilon: float | None = Field(default=None, ge=0, le=1)
     teacher_learning_rate: float | None = Field(default=None, gt=0, le=1)
 
+    _numbers = field_validator("*", mode="before")(json_numbers)
+
 
 class TaskCreate(BaseModel):
     """A task of a multi-task run: a binary column and (when not 0/1) its positive class."""
@@ -65,7 +84,8 @@ class TaskCreate(BaseModel):
 
 
 SweepValues = Annotated[
-    list[Annotated[int | float, Field(ge=-1e6, le=1e6)]],
+    # each branch bounded: bounds on the union itself would not reach the JSON schema
+    list[Annotated[int, Field(ge=-1e6, le=1e6)] | Annotated[float, Field(ge=-1e6, le=1e6)]],
     Field(min_length=1, max_length=MAX_SETTINGS),
 ]
 
@@ -112,10 +132,14 @@ class RunCreate(BaseModel):
     params: LearnerParams = Field(default_factory=LearnerParams)
     test_size: float | None = Field(default=None, ge=0, le=0.5)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
-    baseline: bool = Field(
+    baseline: StrictBool = Field(
         default=True,
         description="also fit the baselines: the learner without fairness costs (boosting), "
         "the single-task models and the gains against them (multi-task)",
+    )
+
+    _numbers = field_validator("rounds", "epochs", "test_size", "seed", "sweep", mode="before")(
+        json_numbers
     )
 
 
@@ -146,6 +170,8 @@ class SelectRequest(BaseModel):
     maximize: str = Field(default="balanced_accuracy", max_length=40)
     confidence: float | None = Field(default=None, ge=0.5, lt=1.0)
     """Fairness constraints must hold with this confidence (eo<=0.05@95% for each)."""
+
+    _numbers = field_validator("round", "weights", "confidence", mode="before")(json_numbers)
 
 
 class SelectResponse(BaseModel):

@@ -57,6 +57,7 @@ from ._intents import (
     UploadDataset,
 )
 from ._llm import LLMIntentParser, ParseResult, intent_tools
+from ._profile import info_from_profile
 from ._reader import MAX_MESSAGE_CHARS, parse
 from ._say import say, say_all
 from ._setup import (
@@ -116,6 +117,7 @@ __all__ = [
     "check_intents",
     "define",
     "describe_setup",
+    "info_from_profile",
     "intent_tools",
     "parse",
     "point_answer",

@@ -41,14 +41,15 @@ from ..chat import (
     describe_setup,
     parse,
 )
-from ..chat._profile import info_from_profile
-from ..errors import ServiceError
+from ..errors import NotFoundError, ServiceError
 from ..settings import Settings
 from ..store import ChatSessionRecord, Database
 from .chat_points import PointsChat, Turn
+from .chat_uploads import Catalog, catalog, resolve_choice, which_one
 from .datasets import DatasetsService
 from .explanations import ExplanationsService, make_llm_client
 from .exports import ExportsService
+from .ownership import NO_CHAT_SESSION
 from .runs import RunsService
 
 log = logging.getLogger(__name__)
@@ -116,17 +117,10 @@ class ChatService:
         )
 
     # ----- context --------------------------------------------------------------
-    def _infos(self, owner: str | None = None) -> tuple[dict[str, DatasetInfo], dict[str, str]]:
-        """Datasets the reader may name (built-ins, ``owner``'s uploads), and the upload id
-        behind each uploaded name."""
-        infos = dict(self._builtins())
-        uploads: dict[str, str] = {}
-        for item in self.datasets.all(owner):  # the owner's uploads only
-            if item["builtin"]:
-                continue
-            infos[item["name"]] = info_from_profile(item.get("profile") or {})
-            uploads[item["name"]] = item["id"]
-        return infos, uploads
+    def _catalog(self, owner: str | None = None) -> Catalog:
+        """Datasets the reader may name: built-ins and ``owner``'s uploads (no one else's),
+        the upload id behind each name, and the names two uploads share."""
+        return catalog(self._builtins(), self.datasets.all(owner))
 
     def _builtins(self) -> dict[str, DatasetInfo]:
         """The built-in datasets' infos, read once (the first caller reads, others wait)."""
@@ -160,18 +154,27 @@ class ChatService:
     def handle(self, session_id: str, message: str, owner: str | None = None) -> dict[str, Any]:
         with self.db.session() as session:
             record = session.get(ChatSessionRecord, session_id)
-            if record is None:
-                record = ChatSessionRecord(id=session_id, setup={}, history=[], owner=owner)
-                session.add(record)
+            if record is None or record.owner != owner:  # never made up, nor brought back
+                raise NotFoundError(NO_CHAT_SESSION, field="session_id")
             setup = Setup.model_validate(record.setup or {})
             run_id = record.run_id
             history = list(record.history or [])
-        infos, uploads = self._infos(owner)
-        context = ChatContext(datasets=infos, run=self._run_info(run_id), setup=setup)
-        intents = self.llm.parse(message, context) if self.llm else parse(message, context)
+        known = self._catalog(owner)
+        infos = known.infos
         turn = Turn(setup, run_id, history)
         turn.owner = owner
-        refused = any(isinstance(i, Clarify) for i in intents)
+        asked = known.ambiguous.get(setup.dataset or "")
+        chosen = resolve_choice(message, setup.dataset or "", asked) if asked else None
+        if chosen is not None:  # the answer to "which one?"
+            turn.setup = setup.model_copy(update={"dataset": chosen.label})
+            turn.changed, refused = True, False
+            turn.actions.append({"type": "setup", "intent": {"dataset": chosen.label}})
+            turn.say(f"Using {chosen.describe()}.")
+            intents: list[Intent] = []
+        else:
+            context = ChatContext(datasets=infos, run=self._run_info(run_id), setup=setup)
+            intents = self.llm.parse(message, context) if self.llm else parse(message, context)
+            refused = any(isinstance(i, Clarify) for i in intents)
         # the set-up first ("train with 20 rounds, use eo" trains with eo), then the actions
         for intent in sorted(intents, key=lambda i: not isinstance(i, SETUP_INTENTS)):
             if isinstance(intent, SETUP_INTENTS):
@@ -180,12 +183,17 @@ class ChatService:
                 turn.actions.append({"type": "setup", "intent": intent.model_dump()})
                 continue
             try:
-                self._act(intent, turn, infos, uploads)
+                self._act(intent, turn, known)
             except ServiceError as error:
                 turn.replies.append(f"I could not do that: {error.message}")
             except ValueError as error:  # a set-up or rule the core refuses, in words
                 turn.replies.append(f"I could not do that: {error}")
-        if turn.changed:
+        duplicates = known.ambiguous.get(turn.setup.dataset or "")
+        if duplicates:  # never a guess: ask which upload, and train on none until told
+            question, options = which_one(turn.setup.dataset or "", duplicates)
+            turn.say(question, {"type": "clarify", "question": question, "options": options})
+            turn.suggestions = options
+        elif turn.changed:
             described = describe_setup(turn.setup, infos, with_problems=not refused)
             turn.replies.insert(0, described)
             turn.suggestions = turn.suggestions or NEXT_ON_SETUP
@@ -208,13 +216,7 @@ class ChatService:
             "suggestions": list(dict.fromkeys(turn.suggestions))[:6],
         }
 
-    def _act(
-        self,
-        intent: Intent,
-        turn: Turn,
-        infos: dict[str, DatasetInfo],
-        uploads: dict[str, str],
-    ) -> None:
+    def _act(self, intent: Intent, turn: Turn, known: Catalog) -> None:
         """One intent that is not a set-up change: its reply, action and state."""
         datasets = ", ".join(list_datasets())
         if isinstance(intent, Clarify):
@@ -236,15 +238,18 @@ class ChatService:
             turn.setup, turn.run_id = Setup(), None
             turn.say("Starting over: nothing is set up.", {"type": "start_over"})
         elif isinstance(intent, Train):
-            self._train(turn, infos, uploads)
+            self._train(turn, known)
         elif isinstance(intent, ListRuns | OpenRun | Cancel):
             self._runs(intent, turn)
         elif isinstance(intent, Ask) and intent.topic in ("setup", "columns", "datasets", "status"):
-            turn.say(self._about(intent, turn, infos))
+            turn.say(self._about(intent, turn, known))
         else:
             self.points.act(intent, turn)
 
-    def _train(self, turn: Turn, infos: dict[str, DatasetInfo], uploads: dict[str, str]) -> None:
+    def _train(self, turn: Turn, known: Catalog) -> None:
+        if turn.setup.dataset in known.ambiguous:
+            return  # which upload? (asked once the turn's intents are done)
+        infos = known.infos
         problems = turn.setup.problems(infos.get(turn.setup.dataset or ""))
         if problems:
             turn.say("I cannot train yet: " + "; ".join(problems) + ".")
@@ -258,7 +263,7 @@ class ChatService:
                 spec.target = info.target
             if spec.positive is None and spec.target_rule is None and spec.target == info.target:
                 spec.positive = None if info.positive_question else info.positive
-        dataset_id = uploads.get(spec.data, spec.data)
+        dataset_id = known.uploads.get(spec.data, spec.data)
         if not spec.tasks:  # the same checks as POST /api/runs, before anything is queued
             self.datasets.check_run(
                 dataset_id,
@@ -325,11 +330,12 @@ class ChatService:
             {"type": "run_started", "run_id": chosen["id"]},
         )
 
-    def _about(self, intent: Ask, turn: Turn, infos: dict[str, DatasetInfo]) -> str:
+    def _about(self, intent: Ask, turn: Turn, known: Catalog) -> str:
+        infos = known.infos
         if intent.topic == "setup":
             return describe_setup(turn.setup, infos)
         if intent.topic == "datasets":
-            uploaded = [n for n in infos if not infos[n].builtin]
+            uploaded = [n for n in infos if not infos[n].builtin and n not in known.ambiguous]
             return f"Built-in datasets: {', '.join(list_datasets())}." + (
                 f" Uploaded: {', '.join(uploaded)}." if uploaded else ""
             )

@@ -17,7 +17,15 @@ from ..store import ChatSessionRecord, Database, EventRecord, RunRecord
 from .jobs import TERMINAL
 from .runs import RunsService
 
-__all__ = ["chat_session", "new_chat_session", "purge_run", "upload_in_use"]
+__all__ = [
+    "chat_session",
+    "delete_chat_session",
+    "new_chat_session",
+    "purge_run",
+    "upload_in_use",
+]
+
+NO_CHAT_SESSION = "no such chat session; open one with POST /api/chat/sessions"
 
 
 def purge_run(runs: RunsService, run_id: str) -> None:
@@ -67,13 +75,20 @@ def chat_session(db: Database, session_id: str, owner: str) -> dict[str, Any]:
     with db.session() as session:
         record = session.get(ChatSessionRecord, session_id)
         if record is None or record.owner != owner:
-            raise NotFoundError(
-                "no such chat session; open one with POST /api/chat/sessions",
-                field="session_id",
-            )
+            raise NotFoundError(NO_CHAT_SESSION, field="session_id")
         return {
             "id": record.id,
             "history": list(record.history or []),
             "setup": dict(record.setup or {}),
             "run_id": record.run_id,
         }
+
+
+def delete_chat_session(db: Database, session_id: str, owner: str) -> None:
+    """Remove ``owner``'s chat session (its history and set-up; its runs stay the owner's).
+    404 for anyone else's, and for one deleted already."""
+    with db.session() as session:
+        record = session.get(ChatSessionRecord, session_id)
+        if record is None or record.owner != owner:
+            raise NotFoundError(NO_CHAT_SESSION, field="session_id")
+        session.delete(record)
