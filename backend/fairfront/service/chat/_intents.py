@@ -40,6 +40,7 @@ from ._actions import (
 from ._types import (
     MAX_EPOCHS,
     MAX_ROUNDS,
+    MAX_SETTINGS,
     NAME_MAX,
     STRICT,
     TEXT_MAX,
@@ -48,6 +49,8 @@ from ._types import (
     MetricName,
     Name,
     NotionName,
+    ParameterName,
+    ParameterValue,
     Round,
     canonical_constraint,
     unique,
@@ -60,12 +63,15 @@ __all__ = [
     "MetricName",
     "Name",
     "NotionName",
+    "ParameterName",
+    "ParameterValue",
     "Round",
     "split_rule",
     "unique",
     "ACTION_INTENTS",
     "MAX_EPOCHS",
     "MAX_ROUNDS",
+    "MAX_SETTINGS",
     "NAME_MAX",
     "SETUP_INTENTS",
     "TEXT_MAX",
@@ -87,9 +93,11 @@ __all__ = [
     "Move",
     "OpenRun",
     "PointRule",
+    "ResetParameters",
     "SelectPoint",
     "SetEpochs",
     "SetNotions",
+    "SetParameter",
     "SetPositive",
     "SetProtected",
     "SetRounds",
@@ -98,6 +106,7 @@ __all__ = [
     "SetTasks",
     "SmallTalk",
     "StartOver",
+    "SweepParameter",
     "Train",
     "Undo",
     "UploadDataset",
@@ -282,6 +291,45 @@ class SetEpochs(BaseModel):
     epochs: Annotated[int, Field(ge=1, le=MAX_EPOCHS)]
 
 
+class SetParameter(BaseModel):
+    """Give a learner parameter one value (e.g. fairness weight 2, learning rate 0.05)."""
+
+    model_config = STRICT
+    kind: Literal["set_parameter"] = "set_parameter"
+    name: ParameterName
+    value: ParameterValue
+
+
+class SweepParameter(BaseModel):
+    """Try several values of a learner parameter in one run (a sweep): one fit per
+    combination of every swept parameter's values, one front and one choice over them all."""
+
+    model_config = STRICT
+    kind: Literal["sweep_parameter"] = "sweep_parameter"
+    name: ParameterName
+    values: list[ParameterValue] = Field(min_length=2, max_length=MAX_SETTINGS)
+
+    @field_validator("values")
+    @classmethod
+    def _once(cls, values: list[float]) -> list[float]:
+        return unique(values, "values")
+
+
+class ResetParameters(BaseModel):
+    """Put learner parameters back to their defaults: the named ones (all when none are
+    named); with ``sweep_only``, drop only their sweeps ("no sweep")."""
+
+    model_config = STRICT
+    kind: Literal["reset_parameters"] = "reset_parameters"
+    names: list[ParameterName] = Field(default_factory=list, max_length=20)
+    sweep_only: bool = False
+
+    @field_validator("names")
+    @classmethod
+    def _once(cls, names: list[str]) -> list[str]:
+        return unique(names, "parameters")
+
+
 class StartOver(BaseModel):
     """Forget the set-up and start again."""
 
@@ -304,6 +352,9 @@ Intent = Annotated[
     | AddConstraint
     | SetRounds
     | SetEpochs
+    | SetParameter
+    | SweepParameter
+    | ResetParameters
     | StartOver
     | Train
     | Cancel
@@ -338,6 +389,9 @@ SETUP_INTENTS: tuple[type[BaseModel], ...] = (
     AddConstraint,
     SetRounds,
     SetEpochs,
+    SetParameter,
+    SweepParameter,
+    ResetParameters,
 )
 """Intents that :func:`~fairfront.service.chat.apply` folds into a set-up."""
 

@@ -19,7 +19,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from fairfront.vocabulary import COLUMN_SYNONYMS, DATASETS, LEARNERS, NOTIONS, PERFORMANCE
+from fairfront.vocabulary import (
+    COLUMN_SYNONYMS,
+    DATASETS,
+    LEARNERS,
+    NOTIONS,
+    PARAMETERS,
+    PERFORMANCE,
+)
 
 from ._tokens import Token, word_parts
 
@@ -151,6 +158,11 @@ against: against | vs | versus
 whether: whether | if
 not: not | no | never | without | except | instead | but | nor | cannot
 again: again | back
+sweep: sweep | sweeps | sweeping | sweep over | grid | grid search | vary | varying |
+    parameter sweep | hyperparameter sweep
+default: default | defaults | the default | default value | default values |
+    back to default | back to the default | back to defaults
+parameters: parameters | parameter | hyperparameters | hyperparameter | learner parameters
 """
 """The grammar's words, one cue a line: ``name: phrase | phrase | ...`` (lower case; hyphens
 and spaces alike; a line that starts with spaces continues the one before)."""
@@ -180,7 +192,7 @@ class Term:
     """What a phrase names: a registry entry, a column, or a grammar cue."""
 
     kind: str
-    """notion, metric, learner, dataset, target, task, synonym, column or cue."""
+    """notion, metric, learner, parameter, dataset, target, task, synonym, column or cue."""
     value: str
     dataset: str = ""
     """For a target word or a task: the dataset it belongs to."""
@@ -244,6 +256,9 @@ def registry_lexicon() -> dict[tuple[str, ...], tuple[Term, ...]]:
         add(Term("metric", m.name), m.name, m.label, *aliases)
     for t in LEARNERS.values():
         add(Term("learner", t.name), t.name, t.label.split("(")[0], *t.aliases)
+    for p in PARAMETERS.values():
+        said = (p.name, p.label, *p.aliases)
+        add(Term("parameter", p.name), *said, *(plural(s) for s in said))
     for d in DATASETS.values():
         add(Term("dataset", d.name), d.name, *d.aliases)
         add(Term("target", d.target, d.name), *d.target_words)
@@ -255,6 +270,11 @@ def registry_lexicon() -> dict[tuple[str, ...], tuple[Term, ...]]:
     for cue, phrases in CUES.items():
         add(Term("cue", cue), *phrases)
     return {k: tuple(v) for k, v in table.items()}
+
+
+def plural(phrase: str) -> str:
+    """``"fairness weight"`` -> ``"fairness weights"`` (the last word's plural)."""
+    return phrase if phrase.endswith("s") else phrase + "s"
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -296,6 +316,11 @@ class Lexicon:
         self.table = {k: tuple(v) for k, v in table.items()}
         self.longest = max(len(k) for k in self.table)
         self.singles = sorted(k[0] for k in self.table if len(k) == 1 and len(k[0]) >= _TYPO_MIN)
+        self.parameter_phrases = sorted(
+            (k for k, ts in self.table.items() if len(k) > 1 and ts[0].kind == "parameter"),
+            key=len,
+            reverse=True,
+        )
 
     def read(self, tokens: Sequence[Token]) -> list[Item]:
         """The message's items: longest known phrases, and the other tokens one by one."""
@@ -321,6 +346,14 @@ class Lexicon:
                     if key in self.table:
                         found = (size, self.table[key])
                         break
+            misspelt = self._phrase_typo(atoms, i) if first else None
+            if misspelt is not None and misspelt[0] > (found[0] if found else 0):
+                size, phrase = misspelt
+                stop = atoms[i + size - 1][1] + 1
+                terms = tuple(t for t in self.table[phrase] if t.kind == "parameter")
+                items.append(Item(index, stop, tuple(tokens[index:stop]), terms, " ".join(phrase)))
+                i += size
+                continue
             if found is None:
                 stop = index + 1
                 while i < len(atoms) and atoms[i][1] == index:
@@ -334,6 +367,21 @@ class Lexicon:
             items.append(Item(index, stop, tuple(tokens[index:stop]), terms))
             i += size
         return items
+
+    def _phrase_typo(
+        self, atoms: Sequence[tuple[str, int, bool, bool]], i: int
+    ) -> tuple[int, tuple[str, ...]] | None:
+        """(size, phrase) of a parameter's name of several words written with one word
+        misspelt ("fairnes weight", "lerning rate"): read as that parameter, then asked about."""
+        for phrase in self.parameter_phrases:
+            size = len(phrase)
+            if i + size > len(atoms) or not atoms[i + size - 1][3]:
+                continue
+            words = [a[0] for a in atoms[i : i + size]]
+            off = [(w, p) for w, p in zip(words, phrase, strict=True) if w != p]
+            if len(off) == 1 and len(off[0][1]) >= 4 and _one_edit(*off[0]):
+                return size, phrase
+        return None
 
     def _typo(self, token: Token) -> tuple[str, tuple[Term, ...]]:
         word = token.low
