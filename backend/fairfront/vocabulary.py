@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from numbers import Integral
 from typing import Any, Literal
 
@@ -187,7 +187,7 @@ LEARNERS: dict[str, LearnerTerm] = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _learner_params(learner: str) -> tuple[str, ...]:
     return LEARNERS[learner].params()
 

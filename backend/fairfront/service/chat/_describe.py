@@ -97,9 +97,7 @@ def describe_setup(
         count = setting_count(setup.sweep)
         lines.append(
             "Sweep: "
-            + "; ".join(
-                f"{_label(n)} over {_values(vs)}" for n, vs in setup.sweep.items()
-            )
+            + "; ".join(f"{_label(n)} over {_values(vs)}" for n, vs in setup.sweep.items())
             + f" ({count} settings, each its own fit; one front and one choice over all)."
         )
     problems = setup.problems(info) if with_problems else []

@@ -346,6 +346,8 @@ class Lexicon:
                     if key in self.table:
                         found = (size, self.table[key])
                         break
+            if found is not None:
+                found = self._yield_to_parameter(atoms, i, found)
             misspelt = self._phrase_typo(atoms, i) if first else None
             if misspelt is not None and misspelt[0] > (found[0] if found else 0):
                 size, phrase = misspelt
@@ -367,6 +369,30 @@ class Lexicon:
             items.append(Item(index, stop, tuple(tokens[index:stop]), terms))
             i += size
         return items
+
+    def _yield_to_parameter(
+        self,
+        atoms: Sequence[tuple[str, int, bool, bool]],
+        i: int,
+        found: tuple[int, tuple[Term, ...]],
+    ) -> tuple[int, tuple[Term, ...]] | None:
+        """``found`` cut short where a parameter's name starts inside it and runs past it:
+        "no fairness weight" is "no" + "fairness weight", not "no fairness" + "weight"."""
+        size = found[0]
+        for cut in range(1, size):
+            start = atoms[i + cut]
+            if not start[2]:
+                continue
+            for phrase in self.parameter_phrases:
+                end = i + cut + len(phrase)
+                if (
+                    i + size < end <= len(atoms)
+                    and atoms[end - 1][3]
+                    and tuple(a[0] for a in atoms[i + cut : end]) == phrase
+                ):
+                    key = tuple(a[0] for a in atoms[i : i + cut])
+                    return (cut, self.table[key]) if key in self.table else None
+        return found
 
     def _phrase_typo(
         self, atoms: Sequence[tuple[str, int, bool, bool]], i: int

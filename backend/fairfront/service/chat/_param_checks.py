@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from fairfront.vocabulary import LEARNERS, PARAMETERS
 
 from ._checks import Checker
-from ._intents import ResetParameters, SetParameter, SweepParameter
+from ._intents import MAX_SETTINGS, ResetParameters, SetParameter, SweepParameter
 from ._param_rules import spec_problem, sweep_learners, value_problem, written
 from ._say import say
 
@@ -44,8 +44,8 @@ def _lacks(checker: Checker, name: str, wanted: str) -> bool:
     others = term.learners(same) or term.learners()
     label = LEARNERS[learner].label
     if others:
-        takers = ", ".join(others)
-        text = f"{label} has no {term.label}; {takers} {'takes' if len(others) == 1 else 'take'} it."
+        verb = "takes" if len(others) == 1 else "take"
+        text = f"{label} has no {term.label}; {', '.join(others)} {verb} it."
         text += f" Switch to {others[0]}?" if len(others) == 1 else " Switch to one of them?"
     else:
         text = f"{label} has no {term.label}."
@@ -88,6 +88,11 @@ def sweep(checker: Checker, name: str, values: Sequence[float]) -> None:
     """Sweep ``name`` over ``values`` with the chosen learner, or ask why not."""
     learner = checker.setup.learner
     term = PARAMETERS[name]
+    if len(values) > MAX_SETTINGS:  # the run layer's own words for too many settings
+        wanted = {**checker.setup.sweep, name: list(values)}
+        problem = spec_problem(learner, {}, wanted) or f"at most {MAX_SETTINGS} values"
+        checker.ask(f"I cannot sweep the {term.label} over {len(values)} values: {problem}.")
+        return
     intent = checker.build(
         lambda: SweepParameter(name=name, values=[_typed(learner, name, v) for v in values]),
         f"sweep the {term.label} over {_listed(values)}",

@@ -28,8 +28,8 @@ from ._say import say
 __all__ = ["parameters"]
 
 _LINKS = frozenset(
-    "at of to = is be as from over between value values in : equal equals around "
-    "a an the set with".split()
+    {"at", "of", "to", "=", "is", "be", "as", "from", "over", "between", "value", "values"}
+    | {"in", ":", "equal", "equals", "around", "a", "an", "the", "set", "with"}
 )
 """Words between a parameter's name and its values ("a fairness weight of 2")."""
 _JOINS = frozenset({",", "and", "or", "/", "&"})
@@ -116,9 +116,7 @@ def _question(clause: Clause, checker: Checker, i: int, name: str) -> bool:
     item = clause.items[i]
     term = PARAMETERS[name]
     if item.typo:
-        words = [
-            (item.typo if j == i else x.text) for j, x in enumerate(clause.items) if x.text
-        ]
+        words = [(item.typo if j == i else x.text) for j, x in enumerate(clause.items) if x.text]
         clause.take(*range(len(clause)))
         checker.ask(
             f"Did you mean the {term.label} ('{item.text}')?",
@@ -274,7 +272,11 @@ def _said(name: str, values: list[float]) -> str:
     return say(SweepParameter(name=name, values=values))
 
 
-_EXAMPLES = {"max_depth": [2.0, 3.0, 4.0], "bound": [0.01, 0.02, 0.04], "fairness_weight": [0.5, 1, 2]}
+_EXAMPLES = {
+    "max_depth": [2.0, 3.0, 4.0],
+    "bound": [0.01, 0.02, 0.04],
+    "fairness_weight": [0.5, 1, 2],
+}
 
 
 def _example(name: str) -> str:

@@ -18,6 +18,7 @@ from fairfront.vocabulary import LEARNERS, PARAMETERS
 
 __all__ = [
     "parameter_phrase",
+    "parameter_problems",
     "setting_count",
     "spec_problem",
     "sweep_learners",
@@ -98,3 +99,22 @@ def sweep_learners(learner: str, sweep: Mapping[str, Sequence[float]]) -> list[s
         and all(PARAMETERS[p].takes(n) for p in sweep if p in PARAMETERS)
         and spec_problem(n, {}, sweep) is None
     ]
+
+
+def parameter_problems(
+    learner: str,
+    params: Mapping[str, float],
+    sweep: Mapping[str, Sequence[float]],
+    *,
+    rounds: int = 300,
+    epochs: int | None = None,
+) -> list[str]:
+    """What ``learner`` says against a set-up's parameters and sweep (empty: none)."""
+    out: list[str] = []
+    for name, values in [*((n, [v]) for n, v in params.items()), *sweep.items()]:
+        said = [value_problem(learner, name, v) for v in values]
+        out += [f"{p} ({parameter_phrase(name)})" for p in dict.fromkeys(said) if p]
+    if not out:
+        problem = spec_problem(learner, params, sweep, rounds=rounds, epochs=epochs)
+        out += [problem] if problem else []
+    return out

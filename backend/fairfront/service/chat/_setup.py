@@ -46,7 +46,7 @@ from ._intents import (
     SweepParameter,
     split_rule,
 )
-from ._param_rules import parameter_phrase, spec_problem, value_problem
+from ._param_rules import parameter_problems
 
 __all__ = [
     "ChatContext",
@@ -93,20 +93,6 @@ class Setup(BaseModel):
     sweep: dict[ParameterName, list[ParameterValue]] = Field(
         default_factory=dict, max_length=20, description="learner parameters to try, each a list"
     )
-
-    def parameter_problems(self) -> list[str]:
-        """What the learner says against the parameters and sweep (empty: none)."""
-        out: list[str] = []
-        fixed = [(n, [v]) for n, v in self.params.items()]
-        for name, values in [*fixed, *self.sweep.items()]:
-            said = [value_problem(self.learner, name, v) for v in values]
-            out += [f"{p} ({parameter_phrase(name)})" for p in dict.fromkeys(said) if p]
-        if not out:
-            problem = spec_problem(
-                self.learner, self.params, self.sweep, rounds=self.rounds, epochs=self.epochs
-            )
-            out += [problem] if problem else []
-        return out
 
     @property
     def effective_notions(self) -> list[str]:
@@ -164,7 +150,9 @@ class Setup(BaseModel):
             out.append("targets defined by a rule are not available in this service version yet")
         if self.keep and "keep" not in _SPEC_FIELDS:
             out.append("putting flagged columns back is not available in this service version yet")
-        out += self.parameter_problems()
+        out += parameter_problems(
+            self.learner, self.params, self.sweep, rounds=self.rounds, epochs=self.epochs
+        )
         return out
 
     def run_spec(self) -> RunSpec:
