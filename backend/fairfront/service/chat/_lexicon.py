@@ -28,6 +28,7 @@ from fairfront.vocabulary import (
     PERFORMANCE,
 )
 
+from ._phrases import ParameterPhrases, one_edit, plural
 from ._tokens import Token, word_parts
 
 __all__ = ["CUES", "Item", "Lexicon", "Term", "registry_lexicon"]
@@ -272,25 +273,6 @@ def registry_lexicon() -> dict[tuple[str, ...], tuple[Term, ...]]:
     return {k: tuple(v) for k, v in table.items()}
 
 
-def plural(phrase: str) -> str:
-    """``"fairness weight"`` -> ``"fairness weights"`` (the last word's plural)."""
-    return phrase if phrase.endswith("s") else phrase + "s"
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """Whether ``a`` becomes ``b`` by one insertion, deletion, substitution or swap."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        if len(diff) == 1:
-            return True
-        i, j = (diff + [0, 0])[:2]
-        return len(diff) == 2 and j == i + 1 and a[i] == b[j] and a[j] == b[i]
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
-
-
 class Lexicon:
     """Registry phrases plus one session's dataset names, columns and tasks."""
 
@@ -316,10 +298,8 @@ class Lexicon:
         self.table = {k: tuple(v) for k, v in table.items()}
         self.longest = max(len(k) for k in self.table)
         self.singles = sorted(k[0] for k in self.table if len(k) == 1 and len(k[0]) >= _TYPO_MIN)
-        self.parameter_phrases = sorted(
-            (k for k, ts in self.table.items() if len(k) > 1 and ts[0].kind == "parameter"),
-            key=len,
-            reverse=True,
+        self.parameters = ParameterPhrases(
+            k for k, ts in self.table.items() if len(k) > 1 and ts[0].kind == "parameter"
         )
 
     def read(self, tokens: Sequence[Token]) -> list[Item]:
@@ -346,9 +326,11 @@ class Lexicon:
                     if key in self.table:
                         found = (size, self.table[key])
                         break
-            if found is not None:
-                found = self._yield_to_parameter(atoms, i, found)
-            misspelt = self._phrase_typo(atoms, i) if first else None
+            cut = self.parameters.starts_inside(atoms, i, found[0]) if found else 0
+            if cut:  # "no fairness weight": "no" + "fairness weight", not "no fairness" + ...
+                key = tuple(a[0] for a in atoms[i : i + cut])
+                found = (cut, self.table[key]) if key in self.table else None
+            misspelt = self.parameters.misspelt(atoms, i) if first else None
             if misspelt is not None and misspelt[0] > (found[0] if found else 0):
                 size, phrase = misspelt
                 stop = atoms[i + size - 1][1] + 1
@@ -370,50 +352,11 @@ class Lexicon:
             i += size
         return items
 
-    def _yield_to_parameter(
-        self,
-        atoms: Sequence[tuple[str, int, bool, bool]],
-        i: int,
-        found: tuple[int, tuple[Term, ...]],
-    ) -> tuple[int, tuple[Term, ...]] | None:
-        """``found`` cut short where a parameter's name starts inside it and runs past it:
-        "no fairness weight" is "no" + "fairness weight", not "no fairness" + "weight"."""
-        size = found[0]
-        for cut in range(1, size):
-            start = atoms[i + cut]
-            if not start[2]:
-                continue
-            for phrase in self.parameter_phrases:
-                end = i + cut + len(phrase)
-                if (
-                    i + size < end <= len(atoms)
-                    and atoms[end - 1][3]
-                    and tuple(a[0] for a in atoms[i + cut : end]) == phrase
-                ):
-                    key = tuple(a[0] for a in atoms[i : i + cut])
-                    return (cut, self.table[key]) if key in self.table else None
-        return found
-
-    def _phrase_typo(
-        self, atoms: Sequence[tuple[str, int, bool, bool]], i: int
-    ) -> tuple[int, tuple[str, ...]] | None:
-        """(size, phrase) of a parameter's name of several words written with one word
-        misspelt ("fairnes weight", "lerning rate"): read as that parameter, then asked about."""
-        for phrase in self.parameter_phrases:
-            size = len(phrase)
-            if i + size > len(atoms) or not atoms[i + size - 1][3]:
-                continue
-            words = [a[0] for a in atoms[i : i + size]]
-            off = [(w, p) for w, p in zip(words, phrase, strict=True) if w != p]
-            if len(off) == 1 and len(off[0][1]) >= 4 and _one_edit(*off[0]):
-                return size, phrase
-        return None
-
     def _typo(self, token: Token) -> tuple[str, tuple[Term, ...]]:
         word = token.low
         if token.kind != "word" or len(word) < _TYPO_MIN or not word.isalpha():
             return "", ()
-        close = [s for s in self.singles if _one_edit(word, s)]
+        close = [s for s in self.singles if one_edit(word, s)]
         if len(close) != 1:
             return "", ()
         # Only the grammar's and the registries' words are read through a typo; a name (a
