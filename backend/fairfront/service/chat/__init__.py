@@ -60,6 +60,7 @@ from ._intents import (
     UploadDataset,
 )
 from ._llm import LLMIntentParser, ParseResult, intent_tools
+from ._param_rules import setting_words
 from ._reader import MAX_MESSAGE_CHARS, parse
 from ._say import say, say_all
 from ._setup import (
@@ -127,4 +128,5 @@ __all__ = [
     "point_answer",
     "say",
     "say_all",
+    "setting_words",
 ]

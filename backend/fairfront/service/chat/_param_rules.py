@@ -20,6 +20,7 @@ __all__ = [
     "parameter_phrase",
     "parameter_problems",
     "setting_count",
+    "setting_words",
     "spec_problem",
     "sweep_learners",
     "value_problem",
@@ -36,6 +37,15 @@ def parameter_phrase(name: str) -> str:
     """``"fairness weight (fairness_weight)"``."""
     term = PARAMETERS.get(name)
     return f"{term.label} ({name})" if term is not None else name
+
+
+def setting_words(setting: Mapping[str, object] | None) -> str:
+    """A sweep setting in words: ``"fairness weight 2, learning rate 0.05"`` ("" for none)."""
+    return ", ".join(
+        f"{PARAMETERS[k].label if k in PARAMETERS else k} "
+        + (written(v) if isinstance(v, int | float) else str(v))
+        for k, v in (setting or {}).items()
+    )
 
 
 def setting_count(sweep: Mapping[str, Sequence[float]]) -> int:
