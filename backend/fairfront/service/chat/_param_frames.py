@@ -21,7 +21,7 @@ from . import _param_checks as param_checks
 from ._checks import Checker
 from ._clause import Clause
 from ._frames import setup_items
-from ._intents import MAX_SETTINGS, SetParameter, SweepParameter
+from ._intents import MAX_SETTINGS, Ask, SetParameter, SweepParameter
 from ._lexicon import plural
 from ._say import say
 
@@ -29,7 +29,7 @@ __all__ = ["parameters"]
 
 _LINKS = frozenset(
     {"at", "of", "to", "=", "is", "be", "as", "from", "over", "between", "value", "values"}
-    | {"in", ":", "equal", "equals", "around", "a", "an", "the", "set", "with"}
+    | {"in", ":", "equal", "equals", "around", "a", "an", "the", "set", "with", "should", "must"}
 )
 """Words between a parameter's name and its values ("a fairness weight of 2")."""
 _JOINS = frozenset({",", "and", "or", "/", "&"})
@@ -59,6 +59,8 @@ def _values(clause: Clause, i: int) -> _Values | None:
     while j < len(clause) and j not in clause.used:
         item = clause.items[j]
         low = item.token.low
+        if item.kind == "number" and _names_next(clause, j):
+            break  # "a depth of 3 and 63 leaves": 63 is the leaves'
         if item.kind == "number":
             value = float(item.token.value or 0)
             found.values.append(value)
@@ -80,6 +82,23 @@ def _values(clause: Clause, i: int) -> _Values | None:
         return None
     clause.take(*range(i + 1, positions[-1] + 1))
     return found
+
+
+def _names_next(clause: Clause, j: int) -> bool:
+    """Whether the number at ``j`` is followed by what it counts ("63 leaves", "50 rounds")."""
+    return j + 1 < len(clause) and bool(
+        clause.items[j + 1].term("parameter") or clause.items[j + 1].cue("rounds", "epochs")
+    )
+
+
+def _before(clause: Clause, i: int) -> _Values | None:
+    """A number right before the name at ``i`` ("63 leaves"), marking it used."""
+    j = i - 1
+    if j < 0 or j in clause.used or clause.items[j].kind != "number":
+        return None
+    token = clause.items[j].token
+    clause.take(j)
+    return _Values([float(token.value or 0)], percent=token.percent)
 
 
 def _tries(clause: Clause) -> bool:
@@ -136,7 +155,7 @@ def parameters(clause: Clause, checker: Checker) -> bool:
     steps: list[tuple[str, str, _Values | None]] = []
     for i, term in named:
         item = clause.items[i]
-        found = _values(clause, i)
+        found = _values(clause, i) or _before(clause, i)
         if found is None and item.cue("bound"):
             continue  # "bound eo at 5%": the grammar's "bound", not the parameter
         clause.take(i)
@@ -145,6 +164,8 @@ def parameters(clause: Clause, checker: Checker) -> bool:
         return False
     mood = _mood(clause)
     clause.take_all("sweep", "use", "compare", "default", "parameters")
+    if mood.asks and not any(found for _, _, found in steps):
+        clause.take_all("question", "selected")
     for k, item in clause:
         if item.token.low in _TRY | _CLEAR or (mood.clears and item.cue("not", "drop")):
             clause.take(k)
@@ -189,13 +210,15 @@ class _Mood:
     sweep: bool
     clears: bool
     default: bool
+    asks: bool
 
 
 def _mood(clause: Clause) -> _Mood:
     sweep = clause.has("sweep") or any(
         item.token.low in ("compare", "comparing", "vary", "explore") for item in clause.items
     )
-    return _Mood(_tries(clause), sweep, _clears(clause), clause.has("default"))
+    asks = clause.has("question") or clause.items[-1].token.text.endswith("?")
+    return _Mood(_tries(clause), sweep, _clears(clause), clause.has("default"), asks)
 
 
 def _step(checker: Checker, name: str, text: str, found: _Values | None, mood: _Mood) -> None:
@@ -211,8 +234,11 @@ def _step(checker: Checker, name: str, text: str, found: _Values | None, mood: _
                 f"{_example(name)}'.",
                 [_said(name, _EXAMPLES.get(name, [0.05, 0.1]))],
             )
+        elif mood.asks:  # "what fairness weight am I using?": the set-up says
+            checker.emit(Ask(topic="setup"))
         else:
-            checker.ask(f"Which {label}? e.g. '{label} {_example(name).split(',')[0]}'.")
+            example = f"{_EXAMPLES.get(name, [0.05])[0]:g}"
+            checker.ask(f"Which {label}? e.g. '{label} {example}'.", [f"{label} {example}"])
         return
     values = found.values
     if found.percent:

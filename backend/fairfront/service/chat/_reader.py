@@ -107,7 +107,7 @@ def _is_head(items: list[Item], i: int, selecting: bool) -> bool:
         nxt = items[i + 1]
         return nxt.cue("le", "ge", "bound") or nxt.kind == "number"
     if item.kind == "number" and i + 1 < len(items):
-        return items[i + 1].cue("rounds", "epochs")
+        return items[i + 1].cue("rounds", "epochs") or items[i + 1].term("parameter") is not None
     return False
 
 
