@@ -90,8 +90,8 @@ def sweep(checker: Checker, name: str, values: Sequence[float]) -> None:
     term = PARAMETERS[name]
     if len(values) > MAX_SETTINGS:  # the run layer's own words for too many settings
         wanted = {**checker.setup.sweep, name: list(values)}
-        problem = spec_problem(learner, {}, wanted) or f"at most {MAX_SETTINGS} values"
-        checker.ask(f"I cannot sweep the {term.label} over {len(values)} values: {problem}.")
+        too_many = spec_problem(learner, {}, wanted) or f"at most {MAX_SETTINGS} values"
+        checker.ask(f"I cannot sweep the {term.label} over {len(values)} values: {too_many}.")
         return
     intent = checker.build(
         lambda: SweepParameter(name=name, values=[_typed(learner, name, v) for v in values]),
@@ -100,9 +100,9 @@ def sweep(checker: Checker, name: str, values: Sequence[float]) -> None:
     if intent is None or _lacks(checker, name, say(intent)):
         return
     for value in intent.values:
-        problem = value_problem(learner, name, value)
-        if problem:
-            checker.ask(f"I cannot sweep the {term.label} over {_listed(values)}: {problem}.")
+        refused = value_problem(learner, name, value)
+        if refused:
+            checker.ask(f"I cannot sweep the {term.label} over {_listed(values)}: {refused}.")
             return
     setup = checker.setup
     if name in setup.params:
