@@ -208,6 +208,8 @@ class ParameterTerm:
     share: bool = False
     """A share of a whole (a gap, a fraction of rows): "2%" reads as 0.02. For any other
     parameter a percentage is asked about, never converted."""
+    examples: tuple[float, ...] = (0.5, 1.0, 2.0)
+    """Values a sweep might try (what an example or a suggestion shows)."""
 
     def learners(self, names: Sequence[str] | None = None) -> tuple[str, ...]:
         """The learners (among ``names``, default all) whose estimator takes it."""
@@ -255,36 +257,42 @@ PARAMETERS: dict[str, ParameterTerm] = {
             ("bound", "gap bound", "target gap"),
             "the gap on every chosen notion that fair gradient boosting trains towards",
             share=True,
+            examples=(0.01, 0.02, 0.04),
         ),
         ParameterTerm(
             "learning_rate",
             "learning rate",
             ("step size", "shrinkage", "lr"),
             "how far each round or step moves the model",
+            examples=(0.05, 0.1, 0.2),
         ),
         ParameterTerm(
             "max_depth",
             "tree depth",
             ("max depth", "maximum depth", "depth", "max tree depth", "maximum tree depth"),
             "the deepest a tree grows (fair gradient boosting: -1 for no limit)",
+            examples=(2, 3, 4),
         ),
         ParameterTerm(
             "num_leaves",
             "number of leaves",
             ("leaves", "num leaves", "leaves per tree", "leaf count"),
             "most leaves per tree",
+            examples=(15, 31, 63),
         ),
         ParameterTerm(
             "min_child_samples",
             "minimum leaf size",
             ("min child samples", "min samples per leaf", "minimum samples per leaf", "leaf size"),
             "fewest training rows a leaf holds",
+            examples=(50, 100, 200),
         ),
         ParameterTerm(
             "class_balance",
             "class balance",
             ("class balancing", "class weighting", "class weight"),
             "how much the classes are evened out in the training weights",
+            examples=(0.5, 1.0),
         ),
         ParameterTerm(
             "validation_size",
@@ -292,20 +300,31 @@ PARAMETERS: dict[str, ParameterTerm] = {
             ("validation size", "validation fraction", "validation split"),
             "the share of training rows held out to choose the round or epoch",
             share=True,
+            examples=(0.2, 0.3),
         ),
         ParameterTerm(
             "tau",
             "branching threshold",
             ("tau", "branch threshold", "similarity threshold"),
             "how similar tasks must be to share a branch (FairBranch)",
+            examples=(0.5, 0.7, 0.9),
         ),
-        ParameterTerm("batch_size", "batch size", (), "rows per training step"),
-        ParameterTerm("weight_decay", "weight decay", (), "L2 penalty on the network weights"),
+        ParameterTerm(
+            "batch_size", "batch size", (), "rows per training step", examples=(128, 256)
+        ),
+        ParameterTerm(
+            "weight_decay",
+            "weight decay",
+            (),
+            "L2 penalty on the network weights",
+            examples=(0.0001, 0.001),
+        ),
         ParameterTerm(
             "patience",
             "patience",
             ("early stopping patience",),
             "epochs without improvement before training stops",
+            examples=(5, 10, 20),
         ),
     )
 }
@@ -470,6 +489,7 @@ def describe() -> dict[str, Any]:
                 "description": p.description,
                 "aliases": list(p.aliases),
                 "share": p.share,
+                "examples": list(p.examples),
             }
             for p in PARAMETERS.values()
         ],

@@ -18,7 +18,7 @@ from ._intents import MAX_SETTINGS, ResetParameters, SetParameter, SweepParamete
 from ._param_rules import spec_problem, sweep_learners, value_problem, written
 from ._say import say
 
-__all__ = ["reset", "set_value", "sweep"]
+__all__ = ["lacks", "reset", "set_value", "sweep"]
 
 
 def _typed(learner: str, name: str, value: float) -> int | float:
@@ -34,7 +34,7 @@ def _listed(values: Sequence[float]) -> str:
     return ", ".join(said[:-1]) + " and " + said[-1] if len(said) > 1 else "".join(said)
 
 
-def _lacks(checker: Checker, name: str, wanted: str) -> bool:
+def lacks(checker: Checker, name: str, wanted: str) -> bool:
     """Ask when the chosen learner has no ``name`` (True after asking)."""
     learner = checker.setup.learner
     term = PARAMETERS[name]
@@ -60,7 +60,7 @@ def set_value(checker: Checker, name: str, value: float) -> None:
     learner = checker.setup.learner
     intent = SetParameter(name=name, value=_typed(learner, name, value))
     term = PARAMETERS[name]
-    if _lacks(checker, name, say(intent)):
+    if lacks(checker, name, say(intent)):
         return
     problem = value_problem(learner, name, intent.value)
     if problem:
@@ -97,7 +97,7 @@ def sweep(checker: Checker, name: str, values: Sequence[float]) -> None:
         lambda: SweepParameter(name=name, values=[_typed(learner, name, v) for v in values]),
         f"sweep the {term.label} over {_listed(values)}",
     )
-    if intent is None or _lacks(checker, name, say(intent)):
+    if intent is None or lacks(checker, name, say(intent)):
         return
     for value in intent.values:
         refused = value_problem(learner, name, value)

@@ -24,6 +24,7 @@ from ._frames import setup_items
 from ._intents import MAX_SETTINGS, Ask, SetParameter, SweepParameter
 from ._lexicon import plural
 from ._say import say
+from ._tokens import word_parts
 
 __all__ = ["parameters"]
 
@@ -92,13 +93,27 @@ def _names_next(clause: Clause, j: int) -> bool:
 
 
 def _before(clause: Clause, i: int) -> _Values | None:
-    """A number right before the name at ``i`` ("63 leaves"), marking it used."""
+    """A number right before the name at ``i`` ("63 leaves"), marking it used; not one
+    that a word before it binds elsewhere ("under 5%", "split at 30")."""
     j = i - 1
     if j < 0 or j in clause.used or clause.items[j].kind != "number":
+        return None
+    if j > 0 and not (clause.items[j - 1].token.low in _JOINS or clause.items[j - 1].cue("use")):
         return None
     token = clause.items[j].token
     clause.take(j)
     return _Values([float(token.value or 0)], percent=token.percent)
+
+
+def _plural(written: str) -> bool:
+    """Whether a parameter's name is written in the plural the lexicon adds ("weights"),
+    not in one of its own forms ("number of leaves")."""
+    parts = word_parts(written)
+    return not any(
+        word_parts(form) == parts
+        for term in PARAMETERS.values()
+        for form in (term.name, term.label, *term.aliases)
+    )
 
 
 def _tries(clause: Clause) -> bool:
@@ -130,19 +145,15 @@ def _ambiguous_weight(clause: Clause, checker: Checker) -> bool:
     return False
 
 
-def _question(clause: Clause, checker: Checker, i: int, name: str) -> bool:
-    """Ask about what cannot be read as written; True after asking."""
+def _misspelt(clause: Clause, checker: Checker, i: int, name: str) -> None:
+    """ "fairnes weight 2": asked, with the message spelt right as the button."""
     item = clause.items[i]
-    term = PARAMETERS[name]
-    if item.typo:
-        words = [(item.typo if j == i else x.text) for j, x in enumerate(clause.items) if x.text]
-        clause.take(*range(len(clause)))
-        checker.ask(
-            f"Did you mean the {term.label} ('{item.text}')?",
-            [" ".join(words).replace(" ,", ",")],
-        )
-        return True
-    return False
+    words = [(item.typo if j == i else x.text) for j, x in enumerate(clause.items) if x.text]
+    clause.take(*range(len(clause)))
+    checker.ask(
+        f"Did you mean the {PARAMETERS[name].label} ('{item.text}')?",
+        [" ".join(words).replace(" ,", ",")],
+    )
 
 
 def parameters(clause: Clause, checker: Checker) -> bool:
@@ -150,12 +161,24 @@ def parameters(clause: Clause, checker: Checker) -> bool:
     named = clause.terms("parameter")
     if not named:
         return _no_name(clause, checker)
-    if any(_question(clause, checker, i, t.value) for i, t in named[:1]):
+    misspelt = next(((i, t) for i, t in named if clause.items[i].typo), None)
+    if misspelt is not None:
+        _misspelt(clause, checker, misspelt[0], misspelt[1].value)
         return True
     steps: list[tuple[str, str, _Values | None]] = []
     for i, term in named:
         item = clause.items[i]
-        found = _values(clause, i) or _before(clause, i)
+        found = _values(clause, i)
+        if found is None and (found := _before(clause, i)) is not None and _plural(item.text):
+            count = f"{found.values[0]:g}"  # "try 3 fairness weights": how many, or which?
+            label = PARAMETERS[term.value].label
+            clause.take(*range(len(clause)))
+            checker.ask(
+                f"Do you mean {count} different {plural(label)} (which ones?), or a {label} "
+                f"of {count}?",
+                [_said(term.value, list(PARAMETERS[term.value].examples)), f"{label} {count}"],
+            )
+            return True
         if found is None and item.cue("bound"):
             continue  # "bound eo at 5%": the grammar's "bound", not the parameter
         clause.take(i)
@@ -232,12 +255,12 @@ def _step(checker: Checker, name: str, text: str, found: _Values | None, mood: _
             checker.ask(
                 f"Which values of the {label} should I try? e.g. 'try {plural(label)} "
                 f"{_example(name)}'.",
-                [_said(name, _EXAMPLES.get(name, [0.05, 0.1]))],
+                [_said(name, list(term.examples))],
             )
         elif mood.asks:  # "what fairness weight am I using?": the set-up says
             checker.emit(Ask(topic="setup"))
         else:
-            example = f"{_EXAMPLES.get(name, [0.05])[0]:g}"
+            example = f"{term.examples[0]:g}"
             checker.ask(f"Which {label}? e.g. '{label} {example}'.", [f"{label} {example}"])
         return
     values = found.values
@@ -252,10 +275,12 @@ def _step(checker: Checker, name: str, text: str, found: _Values | None, mood: _
         values = [v / 100 for v in values]
     if found.range:
         low, high = values[0], values[-1]
-        whole = all(float(v).is_integer() for v in (low, high)) and term.takes(
-            checker.setup.learner
-        )
-        if len(values) != 2 or not whole or not term.integer(checker.setup.learner) or low > high:
+        learner = checker.setup.learner
+        if not term.takes(learner):
+            param_checks.lacks(checker, name, f"try {plural(label)} {low:g} to {high:g}")
+            return
+        whole = all(float(v).is_integer() for v in (low, high)) and term.integer(learner)
+        if len(values) != 2 or not whole or low > high:
             checker.ask(
                 f"Which values from {low:g} to {high:g} should I try for the {label}? Name "
                 f"them, e.g. 'try {plural(label)} {low:g}, {(low + high) / 2:g} and {high:g}'.",
@@ -298,13 +323,6 @@ def _said(name: str, values: list[float]) -> str:
     return say(SweepParameter(name=name, values=values))
 
 
-_EXAMPLES = {
-    "max_depth": [2.0, 3.0, 4.0],
-    "bound": [0.01, 0.02, 0.04],
-    "fairness_weight": [0.5, 1, 2],
-}
-
-
 def _example(name: str) -> str:
-    said = [f"{v:g}" for v in _EXAMPLES.get(name, [0.05, 0.1])]
+    said = [f"{v:g}" for v in PARAMETERS[name].examples]
     return ", ".join(said[:-1]) + " and " + said[-1]
