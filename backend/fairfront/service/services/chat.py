@@ -70,6 +70,8 @@ HELP = (
     'and 50" for age bands)\n'
     '- "use equalized odds" / "demographic parity"; "keep equalized odds under 5%"\n'
     '- "use adafair", "mmm_fair" or "fairbranch"; "300 rounds"; "train"; "stop"\n'
+    '- "fairness weight 2", "learning rate 0.05", "max depth 3"; "try fairness weights 0.5, 1 '
+    'and 2" (a sweep: a fit per setting, one front and one choice over all); "no sweep"\n'
     '- when it is done: "the fairest model with at least 84% accuracy", "pick round 120", '
     '"the knee", "make it fairer", "go back", "compare with the unconstrained model"\n'
     '- "what is its accuracy?", "which group is worst off?", "what does eo mean?"\n'
