@@ -11,8 +11,10 @@ framework or torch; a learner's class is imported only when it is asked for.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from numbers import Integral
 from typing import Any, Literal
 
 from .datasets import MULTITASK_VIEWS, builtin_info, default_protected, list_datasets
@@ -23,14 +25,17 @@ __all__ = [
     "DATASETS",
     "LEARNERS",
     "NOTIONS",
+    "PARAMETERS",
     "PERFORMANCE",
     "DatasetTerm",
     "LearnerTerm",
     "Notion",
+    "ParameterTerm",
     "PerformanceMetric",
     "describe",
     "learner_names",
     "notion_names",
+    "parameter_names",
 ]
 
 Family = Literal["boosting", "multitask", "gbm"]
@@ -182,6 +187,155 @@ LEARNERS: dict[str, LearnerTerm] = {
 }
 
 
+@cache
+def _learner_params(learner: str) -> tuple[str, ...]:
+    return LEARNERS[learner].params()
+
+
+@dataclass(frozen=True)
+class ParameterTerm:
+    """A learner parameter people tune, as they name it.
+
+    Only the words are said here; which learners take it and which values it takes come
+    from the estimators themselves (``get_params`` and their ``_parameter_constraints``),
+    read when asked (a multi-task learner's class imports torch).
+    """
+
+    name: str
+    label: str
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+    share: bool = False
+    """A share of a whole (a gap, a fraction of rows): "2%" reads as 0.02. For any other
+    parameter a percentage is asked about, never converted."""
+    examples: tuple[float, ...] = (0.5, 1.0, 2.0)
+    """Values a sweep might try (what an example or a suggestion shows)."""
+
+    def learners(self, names: Sequence[str] | None = None) -> tuple[str, ...]:
+        """The learners (among ``names``, default all) whose estimator takes it."""
+        return tuple(n for n in (names or LEARNERS) if self.name in _learner_params(n))
+
+    def takes(self, learner: str) -> bool:
+        return self.name in _learner_params(learner)
+
+    def _constraints(self, learner: str) -> list[Any]:
+        cls = LEARNERS[learner].estimator_class()
+        found: list[Any] = getattr(cls, "_parameter_constraints", {}).get(self.name, [])
+        return [c for c in found if hasattr(c, "is_satisfied_by")]
+
+    def numeric(self, learner: str) -> bool:
+        """Whether ``learner`` takes a number for it (not only on/off or a name)."""
+        return any(hasattr(c, "left") for c in self._constraints(learner))
+
+    def integer(self, learner: str) -> bool:
+        ranges = [c for c in self._constraints(learner) if hasattr(c, "left")]
+        return bool(ranges) and all(c.type is Integral for c in ranges)
+
+    def accepts(self, learner: str, value: float) -> bool:
+        """Whether ``learner``'s estimator accepts ``value`` for it."""
+        ranges = [c for c in self._constraints(learner) if hasattr(c, "left")]
+        return any(c.is_satisfied_by(value) for c in ranges)
+
+    def allowed(self, learner: str) -> str:
+        """The values ``learner`` takes, in words ("a float in the range [0.0, inf)")."""
+        ranges = [str(c) for c in self._constraints(learner) if hasattr(c, "left")]
+        return " or ".join(ranges) or "no number"
+
+
+PARAMETERS: dict[str, ParameterTerm] = {
+    p.name: p
+    for p in (
+        ParameterTerm(
+            "fairness_weight",
+            "fairness weight",
+            ("fairness strength", "fairness penalty", "weight of fairness", "fairness term weight"),
+            "how strongly the fairness costs count against accuracy",
+        ),
+        ParameterTerm(
+            "bound",
+            "training bound",
+            ("bound", "gap bound", "target gap"),
+            "the gap on every chosen notion that fair gradient boosting trains towards",
+            share=True,
+            examples=(0.01, 0.02, 0.04),
+        ),
+        ParameterTerm(
+            "learning_rate",
+            "learning rate",
+            ("step size", "shrinkage", "lr"),
+            "how far each round or step moves the model",
+            examples=(0.05, 0.1, 0.2),
+        ),
+        ParameterTerm(
+            "max_depth",
+            "tree depth",
+            ("max depth", "maximum depth", "depth", "max tree depth", "maximum tree depth"),
+            "the deepest a tree grows (fair gradient boosting: -1 for no limit)",
+            examples=(2, 3, 4),
+        ),
+        ParameterTerm(
+            "num_leaves",
+            "number of leaves",
+            ("leaves", "num leaves", "leaves per tree", "leaf count"),
+            "most leaves per tree",
+            examples=(15, 31, 63),
+        ),
+        ParameterTerm(
+            "min_child_samples",
+            "minimum leaf size",
+            ("min child samples", "min samples per leaf", "minimum samples per leaf", "leaf size"),
+            "fewest training rows a leaf holds",
+            examples=(50, 100, 200),
+        ),
+        ParameterTerm(
+            "class_balance",
+            "class balance",
+            ("class balancing", "class weighting", "class weight"),
+            "how much the classes are evened out in the training weights",
+            examples=(0.5, 1.0),
+        ),
+        ParameterTerm(
+            "validation_size",
+            "validation share",
+            ("validation size", "validation fraction", "validation split"),
+            "the share of training rows held out to choose the round or epoch",
+            share=True,
+            examples=(0.2, 0.3),
+        ),
+        ParameterTerm(
+            "tau",
+            "branching threshold",
+            ("tau", "branch threshold", "similarity threshold"),
+            "how similar tasks must be to share a branch (FairBranch)",
+            examples=(0.5, 0.7, 0.9),
+        ),
+        ParameterTerm(
+            "batch_size", "batch size", (), "rows per training step", examples=(128, 256)
+        ),
+        ParameterTerm(
+            "weight_decay",
+            "weight decay",
+            (),
+            "L2 penalty on the network weights",
+            examples=(0.0001, 0.001),
+        ),
+        ParameterTerm(
+            "patience",
+            "patience",
+            ("early stopping patience",),
+            "epochs without improvement before training stops",
+            examples=(5, 10, 20),
+        ),
+    )
+}
+"""Learner parameters the chat and forms name (a parameter no entry names is still
+accepted by ``RunSpec.params`` when the learner takes it)."""
+
+
+def parameter_names() -> tuple[str, ...]:
+    return tuple(PARAMETERS)
+
+
 def learner_names(family: Family | None = None) -> tuple[str, ...]:
     """Learner names, all or of one family."""
     return tuple(n for n, t in LEARNERS.items() if family is None or t.family == family)
@@ -327,6 +481,17 @@ def describe() -> dict[str, Any]:
                 "constraints": t.constraints,
             }
             for t in LEARNERS.values()
+        ],
+        "parameters": [
+            {
+                "name": p.name,
+                "label": p.label,
+                "description": p.description,
+                "aliases": list(p.aliases),
+                "share": p.share,
+                "examples": list(p.examples),
+            }
+            for p in PARAMETERS.values()
         ],
         "datasets": [
             {

@@ -16,7 +16,8 @@ from fairfront.datasets import list_datasets, load_dataset
 from fairfront.service.chat import ChatContext, Clarify, DatasetInfo, Intent
 from fairfront.vocabulary import DATASETS
 
-SUITE = Path(__file__).parent / "data" / "chat_suite.yaml"
+SUITES = sorted((Path(__file__).parent / "data").glob("chat_suite*.yaml"))
+"""chat_suite.yaml and its topic files (chat_suite_params.yaml: learner parameters)."""
 INTENT: TypeAdapter[Any] = TypeAdapter(Intent)
 
 LOANS = DatasetInfo(
@@ -88,13 +89,14 @@ def _intent(spec: dict[str, Any]) -> Any:
 
 @lru_cache(maxsize=1)
 def load() -> tuple[dict[str, ChatContext], tuple[Case, ...]]:
-    data = yaml.safe_load(SUITE.read_text(encoding="utf-8"))
+    files = [yaml.safe_load(path.read_text(encoding="utf-8")) for path in SUITES]
     contexts = {
         name: ChatContext.model_validate({"datasets": datasets(), **raw})
+        for data in files
         for name, raw in data["contexts"].items()
     }
     cases = []
-    for row in data["cases"]:
+    for row in (row for data in files for row in data["cases"]):
         context, message, *expected = row
         if len(expected) == 1 and "question" in expected[0]:
             cases.append(Case(context, message, (), expected[0]["question"]))

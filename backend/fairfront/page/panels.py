@@ -210,7 +210,11 @@ def _finished(run: dict[str, Any], front: dict[str, Any]) -> None:
         text = f"Training finished: {len(points)} rounds, {on_front} on the front."
         if selection.get("round") is not None:
             reason = str(selection.get("reason") or "").rstrip(".")
-            text += f" I chose round {selection['round']}: {reason}."
+            setting = ", ".join(f"{k}={v}" for k, v in (selection.get("setting") or {}).items())
+            text += f" I chose round {selection['round']}" + (
+                f" (the setting {setting})" if setting else ""
+            )
+            text += f": {reason}."
         text += " Click any point on the chart to choose another, or ask me to."
         state.add_message("assistant", text)
     elif status == "failed":

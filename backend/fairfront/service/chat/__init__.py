@@ -41,9 +41,11 @@ from ._intents import (
     Move,
     OpenRun,
     PointRule,
+    ResetParameters,
     SelectPoint,
     SetEpochs,
     SetNotions,
+    SetParameter,
     SetPositive,
     SetProtected,
     SetRounds,
@@ -52,11 +54,13 @@ from ._intents import (
     SetTasks,
     SmallTalk,
     StartOver,
+    SweepParameter,
     Train,
     Undo,
     UploadDataset,
 )
 from ._llm import LLMIntentParser, ParseResult, intent_tools
+from ._param_rules import setting_words
 from ._profile import info_from_profile
 from ._reader import MAX_MESSAGE_CHARS, parse
 from ._say import say, say_all
@@ -96,10 +100,12 @@ __all__ = [
     "OpenRun",
     "ParseResult",
     "PointRule",
+    "ResetParameters",
     "RunInfo",
     "SelectPoint",
     "SetEpochs",
     "SetNotions",
+    "SetParameter",
     "SetPositive",
     "SetProtected",
     "SetRounds",
@@ -110,6 +116,7 @@ __all__ = [
     "SetupError",
     "SmallTalk",
     "StartOver",
+    "SweepParameter",
     "Train",
     "Undo",
     "UploadDataset",
@@ -123,4 +130,5 @@ __all__ = [
     "point_answer",
     "say",
     "say_all",
+    "setting_words",
 ]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fairfront.fronts import Constraint
-from fairfront.vocabulary import LEARNERS, NOTIONS
+from fairfront.vocabulary import LEARNERS, NOTIONS, PARAMETERS
 
+from ._param_rules import setting_count, written
 from ._setup import DatasetInfo, Setup
 
 __all__ = ["describe_setup", "notion_phrase"]
@@ -15,6 +16,16 @@ __all__ = ["describe_setup", "notion_phrase"]
 def notion_phrase(notion: str) -> str:
     """``"equalized odds (worst case, Fairlearn convention) (eo)"``."""
     return f"{NOTIONS[notion].label} ({notion})"
+
+
+def _label(name: str) -> str:
+    term = PARAMETERS.get(name)
+    return term.label if term is not None else name
+
+
+def _values(values: list[float] | list[int]) -> str:
+    said = [written(v) for v in values]
+    return ", ".join(said[:-1]) + " and " + said[-1] if len(said) > 1 else "".join(said)
 
 
 def describe_setup(
@@ -76,6 +87,19 @@ def describe_setup(
         lines.append(f"Epochs: {setup.epochs or 'the default'}.")
     else:
         lines.append(f"Rounds: {setup.rounds}.")
+    if setup.params:
+        lines.append(
+            "Learner parameters: "
+            + ", ".join(f"{_label(n)} {written(v)}" for n, v in setup.params.items())
+            + "."
+        )
+    if setup.sweep:
+        count = setting_count(setup.sweep)
+        lines.append(
+            "Sweep: "
+            + "; ".join(f"{_label(n)} over {_values(vs)}" for n, vs in setup.sweep.items())
+            + f" ({count} settings, each its own fit; one front and one choice over all)."
+        )
     problems = setup.problems(info) if with_problems else []
     if problems:
         lines.append("Before training: " + "; ".join(problems) + ".")

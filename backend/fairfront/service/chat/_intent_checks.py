@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from fairfront.fronts import Constraint
 
+from . import _param_checks as param_checks
 from ._checks import NEED_RUN, Checker
 from ._intents import (
     AddConstraint,
@@ -15,12 +16,15 @@ from ._intents import (
     DropColumns,
     Intent,
     KeepColumns,
+    ResetParameters,
     SelectPoint,
+    SetParameter,
     SetPositive,
     SetProtected,
     SetTarget,
     SetTargetRule,
     SetTasks,
+    SweepParameter,
     Train,
     split_rule,
 )
@@ -54,6 +58,12 @@ def check(checker: Checker, intent: Intent) -> None:
         checked = checker.bound(c.metric, c.op, c.bound, c.attribute, f"{c.bound:g}")
         if checked is not None:
             checker.add_bound(checked)
+    elif isinstance(intent, SetParameter):
+        param_checks.set_value(checker, intent.name, intent.value)
+    elif isinstance(intent, SweepParameter):
+        param_checks.sweep(checker, intent.name, intent.values)
+    elif isinstance(intent, ResetParameters):
+        param_checks.reset(checker, intent.names, sweep_only=intent.sweep_only)
     elif isinstance(intent, tuple(NEED_RUN)):
         if checker.needs_run(NEED_RUN[type(intent)]):
             number = (

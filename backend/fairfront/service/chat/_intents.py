@@ -37,6 +37,14 @@ from ._actions import (
     Train,
     Undo,
 )
+from ._param_intents import (
+    MAX_SETTINGS,
+    ParameterName,
+    ParameterValue,
+    ResetParameters,
+    SetParameter,
+    SweepParameter,
+)
 from ._types import (
     MAX_EPOCHS,
     MAX_ROUNDS,
@@ -60,12 +68,15 @@ __all__ = [
     "MetricName",
     "Name",
     "NotionName",
+    "ParameterName",
+    "ParameterValue",
     "Round",
     "split_rule",
     "unique",
     "ACTION_INTENTS",
     "MAX_EPOCHS",
     "MAX_ROUNDS",
+    "MAX_SETTINGS",
     "NAME_MAX",
     "SETUP_INTENTS",
     "TEXT_MAX",
@@ -87,9 +98,11 @@ __all__ = [
     "Move",
     "OpenRun",
     "PointRule",
+    "ResetParameters",
     "SelectPoint",
     "SetEpochs",
     "SetNotions",
+    "SetParameter",
     "SetPositive",
     "SetProtected",
     "SetRounds",
@@ -98,6 +111,7 @@ __all__ = [
     "SetTasks",
     "SmallTalk",
     "StartOver",
+    "SweepParameter",
     "Train",
     "Undo",
     "UploadDataset",
@@ -304,6 +318,9 @@ Intent = Annotated[
     | AddConstraint
     | SetRounds
     | SetEpochs
+    | SetParameter
+    | SweepParameter
+    | ResetParameters
     | StartOver
     | Train
     | Cancel
@@ -338,6 +355,9 @@ SETUP_INTENTS: tuple[type[BaseModel], ...] = (
     AddConstraint,
     SetRounds,
     SetEpochs,
+    SetParameter,
+    SweepParameter,
+    ResetParameters,
 )
 """Intents that :func:`~fairfront.service.chat.apply` folds into a set-up."""
 

@@ -19,8 +19,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from fairfront.vocabulary import COLUMN_SYNONYMS, DATASETS, LEARNERS, NOTIONS, PERFORMANCE
+from fairfront.vocabulary import (
+    COLUMN_SYNONYMS,
+    DATASETS,
+    LEARNERS,
+    NOTIONS,
+    PARAMETERS,
+    PERFORMANCE,
+)
 
+from ._phrases import ParameterPhrases, one_edit, plural
 from ._tokens import Token, word_parts
 
 __all__ = ["CUES", "Item", "Lexicon", "Term", "registry_lexicon"]
@@ -151,6 +159,11 @@ against: against | vs | versus
 whether: whether | if
 not: not | no | never | without | except | instead | but | nor | cannot
 again: again | back
+sweep: sweep | sweeps | sweeping | sweep over | grid | grid search | vary | varying |
+    parameter sweep | hyperparameter sweep
+default: default | defaults | the default | default value | default values |
+    back to default | back to the default | back to defaults
+parameters: parameters | parameter | hyperparameters | hyperparameter | learner parameters
 """
 """The grammar's words, one cue a line: ``name: phrase | phrase | ...`` (lower case; hyphens
 and spaces alike; a line that starts with spaces continues the one before)."""
@@ -180,7 +193,7 @@ class Term:
     """What a phrase names: a registry entry, a column, or a grammar cue."""
 
     kind: str
-    """notion, metric, learner, dataset, target, task, synonym, column or cue."""
+    """notion, metric, learner, parameter, dataset, target, task, synonym, column or cue."""
     value: str
     dataset: str = ""
     """For a target word or a task: the dataset it belongs to."""
@@ -244,6 +257,9 @@ def registry_lexicon() -> dict[tuple[str, ...], tuple[Term, ...]]:
         add(Term("metric", m.name), m.name, m.label, *aliases)
     for t in LEARNERS.values():
         add(Term("learner", t.name), t.name, t.label.split("(")[0], *t.aliases)
+    for p in PARAMETERS.values():
+        said = (p.name, p.label, *p.aliases)
+        add(Term("parameter", p.name), *said, *(plural(s) for s in said))
     for d in DATASETS.values():
         add(Term("dataset", d.name), d.name, *d.aliases)
         add(Term("target", d.target, d.name), *d.target_words)
@@ -255,20 +271,6 @@ def registry_lexicon() -> dict[tuple[str, ...], tuple[Term, ...]]:
     for cue, phrases in CUES.items():
         add(Term("cue", cue), *phrases)
     return {k: tuple(v) for k, v in table.items()}
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """Whether ``a`` becomes ``b`` by one insertion, deletion, substitution or swap."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        if len(diff) == 1:
-            return True
-        i, j = (diff + [0, 0])[:2]
-        return len(diff) == 2 and j == i + 1 and a[i] == b[j] and a[j] == b[i]
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 class Lexicon:
@@ -296,6 +298,9 @@ class Lexicon:
         self.table = {k: tuple(v) for k, v in table.items()}
         self.longest = max(len(k) for k in self.table)
         self.singles = sorted(k[0] for k in self.table if len(k) == 1 and len(k[0]) >= _TYPO_MIN)
+        self.parameters = ParameterPhrases(
+            k for k, ts in self.table.items() if len(k) > 1 and ts[0].kind == "parameter"
+        )
 
     def read(self, tokens: Sequence[Token]) -> list[Item]:
         """The message's items: longest known phrases, and the other tokens one by one."""
@@ -321,6 +326,18 @@ class Lexicon:
                     if key in self.table:
                         found = (size, self.table[key])
                         break
+            cut = self.parameters.starts_inside(atoms, i, found[0]) if found else 0
+            if cut:  # "no fairness weight": "no" + "fairness weight", not "no fairness" + ...
+                key = tuple(a[0] for a in atoms[i : i + cut])
+                found = (cut, self.table[key]) if key in self.table else None
+            misspelt = self.parameters.misspelt(atoms, i) if first else None
+            if misspelt is not None and misspelt[0] > (found[0] if found else 0):
+                size, phrase = misspelt
+                stop = atoms[i + size - 1][1] + 1
+                terms = tuple(t for t in self.table[phrase] if t.kind == "parameter")
+                items.append(Item(index, stop, tuple(tokens[index:stop]), terms, " ".join(phrase)))
+                i += size
+                continue
             if found is None:
                 stop = index + 1
                 while i < len(atoms) and atoms[i][1] == index:
@@ -339,7 +356,7 @@ class Lexicon:
         word = token.low
         if token.kind != "word" or len(word) < _TYPO_MIN or not word.isalpha():
             return "", ()
-        close = [s for s in self.singles if _one_edit(word, s)]
+        close = [s for s in self.singles if one_edit(word, s)]
         if len(close) != 1:
             return "", ()
         # Only the grammar's and the registries' words are read through a typo; a name (a

@@ -22,10 +22,10 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from fairfront.service.explain import render_prompt
 from fairfront.service.llm import bounded_completion
-from fairfront.vocabulary import NOTIONS
+from fairfront.vocabulary import NOTIONS, PARAMETERS
 
 from ._intent_checks import check_intents
-from ._intents import MAX_ROUNDS, Intent
+from ._intents import MAX_ROUNDS, MAX_SETTINGS, Intent
 from ._reader import MAX_MESSAGE_CHARS, parse
 from ._setup import ChatContext
 
@@ -131,6 +131,11 @@ class LLMIntentParser:
                     "chat_system.j2",
                     self.prompts_dir,
                     max_rounds=MAX_ROUNDS,
+                    max_settings=MAX_SETTINGS,
+                    parameters=[
+                        {"name": p.name, "label": p.label, "aliases": list(p.aliases)}
+                        for p in PARAMETERS.values()
+                    ],
                     notions=[
                         {"name": n.name, "short": n.short or n.label, "aliases": list(n.aliases)}
                         for n in NOTIONS.values()

@@ -25,6 +25,7 @@ from ._clause import Clause, is_filler
 from ._frames import SELECT_CUES, command, select, setup_items
 from ._intents import SETUP_INTENTS, TEXT_MAX, Clarify, Help, Intent, SmallTalk
 from ._lexicon import Item, Lexicon, registry_lexicon
+from ._param_frames import parameters
 from ._questions import question
 from ._say import say_all
 from ._setup import ChatContext
@@ -98,7 +99,7 @@ def _is_head(items: list[Item], i: int, selecting: bool) -> bool:
         item.cue("le", "ge", "lowest", "highest", *SELECT_CUES) or item.term("notion", "metric")
     ):
         return False
-    if item.kind == "bound" or item.term("dataset", "learner") is not None:
+    if item.kind == "bound" or item.term("dataset", "learner", "parameter") is not None:
         return True
     if any(item.cue(h) for h in _HEADS) and (not is_filler(item) or item.token.low == "use"):
         return True
@@ -106,7 +107,7 @@ def _is_head(items: list[Item], i: int, selecting: bool) -> bool:
         nxt = items[i + 1]
         return nxt.cue("le", "ge", "bound") or nxt.kind == "number"
     if item.kind == "number" and i + 1 < len(items):
-        return items[i + 1].cue("rounds", "epochs")
+        return items[i + 1].cue("rounds", "epochs") or items[i + 1].term("parameter") is not None
     return False
 
 
@@ -179,6 +180,7 @@ def _read(clause: Clause, checker: Checker, *, asked: bool, selecting: bool) -> 
 def _frame(clause: Clause, checker: Checker, *, asked: bool, selecting: bool) -> None:
     """The clause's frame: the first kind of request that recognises it."""
     frames: tuple[Callable[[], bool], ...] = (
+        lambda: parameters(clause, checker),
         lambda: selecting and not clause.has("explain", "export") and select(clause, checker),
         lambda: asked and question(clause, checker, asked=True),
         lambda: command(clause, checker),

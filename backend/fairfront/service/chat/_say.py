@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fairfront.fronts import Constraint
+from fairfront.vocabulary import PARAMETERS
 
 from ._intents import (
     AddConstraint,
@@ -28,9 +29,11 @@ from ._intents import (
     ListRuns,
     Move,
     OpenRun,
+    ResetParameters,
     SelectPoint,
     SetEpochs,
     SetNotions,
+    SetParameter,
     SetPositive,
     SetProtected,
     SetRounds,
@@ -39,6 +42,7 @@ from ._intents import (
     SetTasks,
     SmallTalk,
     StartOver,
+    SweepParameter,
     Train,
     Undo,
     UploadDataset,
@@ -62,6 +66,10 @@ def _bound(text: str) -> str:
     word = "under" if c.op == "<=" else "above"
     where = f" for {c.attribute}" if c.attribute else ""
     return f"{c.metric} {word} {c.bound:g}{where}"
+
+
+def _listed(words: Sequence[str]) -> str:
+    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
 
 
 def say(intent: Intent) -> str:
@@ -96,6 +104,16 @@ def say(intent: Intent) -> str:
         return f"{intent.rounds} rounds"
     if isinstance(intent, SetEpochs):
         return f"{intent.epochs} epochs"
+    if isinstance(intent, SetParameter):
+        return f"{PARAMETERS[intent.name].label} {intent.value:g}"
+    if isinstance(intent, SweepParameter):
+        values = _listed([f"{v:g}" for v in intent.values])
+        return f"sweep the {PARAMETERS[intent.name].label} over {values}"
+    if isinstance(intent, ResetParameters):
+        labels = _listed([PARAMETERS[n].label for n in intent.names])
+        if intent.sweep_only:
+            return f"drop the sweep of the {labels}" if labels else "no sweep"
+        return f"use the default {labels}" if labels else "use the default parameters"
     if isinstance(intent, StartOver):
         return "start over"
     if isinstance(intent, Train):

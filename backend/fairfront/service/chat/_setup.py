@@ -29,9 +29,13 @@ from ._intents import (
     LearnerName,
     Name,
     NotionName,
+    ParameterName,
+    ParameterValue,
+    ResetParameters,
     Round,
     SetEpochs,
     SetNotions,
+    SetParameter,
     SetPositive,
     SetProtected,
     SetRounds,
@@ -39,8 +43,10 @@ from ._intents import (
     SetTargetRule,
     SetTasks,
     StartOver,
+    SweepParameter,
     split_rule,
 )
+from ._param_rules import parameter_problems
 
 __all__ = [
     "ChatContext",
@@ -81,6 +87,12 @@ class Setup(BaseModel):
     constraints: list[ConstraintText] = Field(default_factory=list, max_length=20)
     rounds: Round = 300
     epochs: Annotated[int, Field(ge=1, le=1000)] | None = None
+    params: dict[ParameterName, ParameterValue] = Field(
+        default_factory=dict, max_length=20, description="learner parameters set by the user"
+    )
+    sweep: dict[ParameterName, list[ParameterValue]] = Field(
+        default_factory=dict, max_length=20, description="learner parameters to try, each a list"
+    )
 
     @property
     def effective_notions(self) -> list[str]:
@@ -138,6 +150,9 @@ class Setup(BaseModel):
             out.append("targets defined by a rule are not available in this service version yet")
         if self.keep and "keep" not in _SPEC_FIELDS:
             out.append("putting flagged columns back is not available in this service version yet")
+        out += parameter_problems(
+            self.learner, self.params, self.sweep, rounds=self.rounds, epochs=self.epochs
+        )
         return out
 
     def run_spec(self) -> RunSpec:
@@ -154,6 +169,8 @@ class Setup(BaseModel):
             "notions": self.effective_notions,
             "rounds": self.rounds,
             "constraints": list(self.constraints),
+            "params": dict(self.params),
+            "sweep": {name: list(values) for name, values in self.sweep.items()},
         }
         optional = {
             "target_rule": self.target_rule,
@@ -265,7 +282,8 @@ def apply(setup: Setup, intent: BaseModel) -> Setup:
     class, rule, tasks, protected attributes, dropped columns, per-attribute
     constraints); a new target or rule forgets the old positive class; setting
     protected attributes drops constraints on attributes no longer protected; a
-    constraint replaces one on the same metric, attribute and direction.
+    constraint replaces one on the same metric, attribute and direction. A parameter's
+    value or sweep replaces the one before (the checks ask before one is both).
     """
     update: dict[str, Any]
     if isinstance(intent, StartOver):
@@ -334,6 +352,15 @@ def apply(setup: Setup, intent: BaseModel) -> Setup:
         update = {"rounds": intent.rounds}
     elif isinstance(intent, SetEpochs):
         update = {"epochs": intent.epochs}
+    elif isinstance(intent, SetParameter):
+        update = {"params": {**setup.params, intent.name: intent.value}}
+    elif isinstance(intent, SweepParameter):
+        update = {"sweep": {**setup.sweep, intent.name: list(intent.values)}}
+    elif isinstance(intent, ResetParameters):
+        names = set(intent.names or [*setup.params, *setup.sweep])
+        update = {"sweep": {n: v for n, v in setup.sweep.items() if n not in names}}
+        if not intent.sweep_only:
+            update["params"] = {n: v for n, v in setup.params.items() if n not in names}
     else:
         return setup
     return setup.model_copy(update=update)

@@ -7,12 +7,13 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
 from fairfront.fronts import Constraint
-from fairfront.runs import MAX_EPOCHS, MAX_ROUNDS
-from fairfront.vocabulary import LEARNERS, NOTIONS, PERFORMANCE
+from fairfront.runs import MAX_EPOCHS, MAX_ROUNDS, MAX_SETTINGS
+from fairfront.vocabulary import LEARNERS, NOTIONS, PARAMETERS, PERFORMANCE
 
 __all__ = [
     "MAX_EPOCHS",
     "MAX_ROUNDS",
+    "MAX_SETTINGS",
     "NAME_MAX",
     "STRICT",
     "TEXT_MAX",
@@ -21,6 +22,8 @@ __all__ = [
     "MetricName",
     "Name",
     "NotionName",
+    "ParameterName",
+    "ParameterValue",
     "Round",
     "Text",
     "canonical_constraint",
@@ -60,6 +63,14 @@ MetricName = Annotated[
 LearnerName = Annotated[
     str, _one_of(_LEARNERS, "learner"), Field(json_schema_extra={"enum": list(_LEARNERS)})
 ]
+_PARAMETERS = tuple(PARAMETERS)
+ParameterName = Annotated[
+    str,
+    _one_of(_PARAMETERS, "learner parameter"),
+    Field(json_schema_extra={"enum": list(_PARAMETERS)}),
+]
+ParameterValue = Annotated[int | float, Field(ge=-1e6, le=1e6, allow_inf_nan=False)]
+"""A learner parameter's value; each learner's own range is checked against the session."""
 Round = Annotated[int, Field(ge=1, le=MAX_ROUNDS)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=TEXT_MAX)]
 

@@ -40,6 +40,7 @@ from ..chat import (
     define,
     describe_setup,
     parse,
+    setting_words,
 )
 from ..errors import NotFoundError, ServiceError
 from ..settings import Settings
@@ -70,6 +71,8 @@ HELP = (
     'and 50" for age bands)\n'
     '- "use equalized odds" / "demographic parity"; "keep equalized odds under 5%"\n'
     '- "use adafair", "mmm_fair" or "fairbranch"; "300 rounds"; "train"; "stop"\n'
+    '- "fairness weight 2", "learning rate 0.05", "max depth 3"; "try fairness weights 0.5, 1 '
+    'and 2" (a sweep: a fit per setting, one front and one choice over all); "no sweep"\n'
     '- when it is done: "the fairest model with at least 84% accuracy", "pick round 120", '
     '"the knee", "make it fairer", "go back", "compare with the unconstrained model"\n'
     '- "what is its accuracy?", "which group is worst off?", "what does eo mean?"\n'
@@ -281,6 +284,13 @@ class ChatService:
         run = self.runs.create(spec, dataset_label=dataset_id, owner=turn.owner)
         turn.run_id = run["id"]
         length = f"{spec.epochs} epochs" if spec.tasks else f"{spec.rounds} rounds"
+        settings = spec.settings() if spec.sweep else []
+        if settings:  # a sweep: every setting its own fit, one front and one choice over all
+            length += (
+                f" in each of {len(settings)} settings ("
+                + "; ".join(setting_words(s) for s in settings)
+                + "), one front and one choice over them all"
+            )
         turn.say(
             f"Training {spec.learner} for {length} on {turn.setup.dataset}; the front grows as "
             'the points come in. Say "stop" to cancel.',
@@ -350,9 +360,16 @@ class ChatService:
         if turn.run_id is None:
             return 'There is no run yet: set things up and say "train".'
         run = self.runs.get(turn.run_id)
-        points = len(self.runs.front(turn.run_id).points)
-        return (
-            f"Run {run['id']} is {run['status']}: {points} of {run['spec'].get('rounds')} rounds."
-        )
+        front = self.runs.front(turn.run_id)
+        points = len(front.points)
+        total = points if run["status"] == "done" else front.total or run["spec"].get("rounds")
+        text = f"Run {run['id']} is {run['status']}: {points} of {total} points."
+        selection = run.get("selection") or {}
+        if run["status"] == "done" and selection.get("round"):
+            setting = setting_words(selection.get("setting"))
+            text += f" The chosen point is round {selection['round']}" + (
+                f", from the setting {setting}." if setting else "."
+            )
+        return text
 
     # ----- on a finished run ----------------------------------------------------------

@@ -19,6 +19,7 @@ from ..chat import (
     Setup,
     Undo,
     point_answer,
+    setting_words,
 )
 from ..chat._answers import (
     compare_answer,
@@ -110,8 +111,11 @@ class PointsChat:
             picked = self.runs.select(run_id, intent.rule.to_rule())
             round_ = int(picked["point"]["round"])
             turn.history.append({"role": "selection", "run_id": run_id, "round": round_})
+            setting = setting_words(picked["selection"].get("setting"))
             turn.say(
-                f"Selected round {round_}: {picked['selection']['reason']}. "
+                f"Selected round {round_}"
+                + (f" (the setting {setting})" if setting else "")
+                + f": {picked['selection']['reason']}. "
                 + point_answer(picked["point"], run["spec"]["notions"], None),
                 {"type": "point_selected", "round": round_},
             )
@@ -158,7 +162,12 @@ class PointsChat:
             return points_answer(self._front(run_id))
         if intent.topic == "selected":
             selection = run["selection"] or self._front(run_id)["selection"]
-            return f"The chosen point is round {current}: {selection.get('reason', '')}."
+            setting = setting_words(selection.get("setting"))
+            return (
+                f"The chosen point is round {current}"
+                + (f", from the setting {setting}" if setting else "")
+                + f": {selection.get('reason', '')}."
+            )
         facts = self.explanations.facts(run_id, current)
         if intent.topic == "worst_group":
             answer = worst_group_answer(facts)
