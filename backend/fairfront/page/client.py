@@ -236,11 +236,13 @@ class Client:
             "card_markdown_url": f"{base}/model-card?format=markdown",
         }
 
-    def download(self, path: str) -> bytes:
-        """The bytes behind a service path (a model or a model card)."""
+    def download(self, path: str, *, token: str | None = None) -> bytes:
+        """The bytes behind a service path (a model or a model card); ``token``: the
+        owner's, where the caller runs outside the browser session (a deferred
+        download runs in a thread of its own)."""
         if not path.startswith("/api/"):
             raise APIError(f"not a service download path: {path!r}")
-        return self._request("GET", path, timeout=SLOW_TIMEOUT).content
+        return self._request("GET", path, timeout=SLOW_TIMEOUT, token=token).content
 
 
 @lru_cache(maxsize=4)
