@@ -315,6 +315,10 @@ def _draw_front(where: str, three_d: bool) -> None:
     if loaded is None:
         return
     run, front = loaded
+    if st.session_state[state.LIVE_POINTS] == "drawn" and front.get("status") in state.ACTIVE:
+        # The first point was drawn on the last look (a rerun at once would have dropped
+        # it unsent): now the whole page, so that the front follows at its steady pace.
+        st.rerun()
     previous = st.session_state[state.RUN_STATUS]
     status = run.get("status")
     st.session_state[state.RUN_STATUS] = status
@@ -348,10 +352,8 @@ def _draw_front(where: str, three_d: bool) -> None:
         st.plotly_chart(figure, key=key, config=CHART_CONFIG)
     if three_d:
         _front_3d(where, front, split)
-    if status in state.ACTIVE and not st.session_state[state.LIVE_POINTS]:
-        # the first point is drawn: the page now follows the run at its steady pace
-        st.session_state[state.LIVE_POINTS] = True
-        st.rerun()
+    if status in state.ACTIVE and st.session_state[state.LIVE_POINTS] == "waiting":
+        st.session_state[state.LIVE_POINTS] = "drawn"
 
 
 def _waiting_chart(where: str, text: str) -> None:
@@ -413,7 +415,10 @@ def front_panel(where: str, *, three_d: bool = False) -> None:
         return
     every = None
     if state.run_active():
-        every = POLL_SECONDS if st.session_state[state.LIVE_POINTS] else FIRST_POINT_POLL_SECONDS
+        waiting = st.session_state[state.LIVE_POINTS] == "waiting"
+        every = FIRST_POINT_POLL_SECONDS if waiting else POLL_SECONDS
+        if not waiting:
+            st.session_state[state.LIVE_POINTS] = "steady"
     fragment = st.fragment(_front_view, run_every=every)
     fragment(where, three_d)
 

@@ -23,8 +23,9 @@ RUN_ID = "run_id"
 RUN_STATUS = "run_status"
 """Its last seen status (``queued``, ``running``, ``done``, ...)."""
 LIVE_POINTS = "live_points"
-"""Whether the current run's front has shown a point yet (until then the page asks for
-it more often, so that the first point is drawn soon after it is stored)."""
+"""How far the current run's live front is: ``"waiting"`` for its first point (the page
+asks often, so that the point is drawn soon after it is stored), ``"drawn"`` (the next
+look switches to the steady pace) or ``"steady"``."""
 FRONT = "front"
 """The finished run and its front, fetched once: ``{"run_id", "run", "front"}``."""
 SELECTED_ROUND = "selected_round"
@@ -53,7 +54,7 @@ DEFAULTS: dict[str, Callable[[], Any]] = {
     SETUP: lambda: None,
     RUN_ID: lambda: None,
     RUN_STATUS: lambda: None,
-    LIVE_POINTS: lambda: False,
+    LIVE_POINTS: lambda: "waiting",
     FRONT: lambda: None,
     SELECTED_ROUND: lambda: None,
     EXPLANATIONS: dict,
@@ -92,7 +93,7 @@ def start_run(run_id: str) -> None:
     """Follow a new run: forget the old front, selection and clicks."""
     st.session_state[RUN_ID] = run_id
     st.session_state[RUN_STATUS] = "queued"
-    st.session_state[LIVE_POINTS] = False
+    st.session_state[LIVE_POINTS] = "waiting"
     st.session_state[FRONT] = None
     st.session_state[SELECTED_ROUND] = None
     st.session_state[CLICKS] = {}
@@ -101,7 +102,7 @@ def start_run(run_id: str) -> None:
 def forget_run() -> None:
     st.session_state[RUN_ID] = None
     st.session_state[RUN_STATUS] = None
-    st.session_state[LIVE_POINTS] = False
+    st.session_state[LIVE_POINTS] = "waiting"
     st.session_state[FRONT] = None
     st.session_state[SELECTED_ROUND] = None
     st.session_state[CLICKS] = {}

@@ -35,6 +35,7 @@ from ._family import (
     family_for,
     import_families,
     register_family,
+    warm_up_families,
 )
 from ._pipeline import check, export_point, load_model, train, write_run
 from ._spec import MAX_EPOCHS, MAX_ROUNDS, MAX_SETTINGS, RunSpec, SpecError, setting_label
@@ -64,5 +65,6 @@ __all__ = [
     "run_kind",
     "setting_label",
     "train",
+    "warm_up_families",
     "write_run",
 ]
