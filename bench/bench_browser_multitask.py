@@ -56,6 +56,8 @@ SETUP = (
     "use compas, predict two_year_recid and is_violent_recid together, protect race",
     "multi-task learning with fairbranch, {epochs} epochs",
 )
+SERVED_AT: list[float] = []
+"""When ``fairfront serve`` said it was running (seconds since the epoch)."""
 WATCH_FIRST_POINT = """() => {
     window.__firstPoint = null;
     window.__sent = performance.timeOrigin + performance.now();
@@ -112,6 +114,7 @@ def serve(models_dir: Path, log_path: Path) -> Iterator[tuple[str, str]]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"fairfront serve did not start:\n{log_path.read_text()}")
             time.sleep(0.1)
+        SERVED_AT.append(time.time())
         yield f"http://127.0.0.1:{ui_port}", f"http://127.0.0.1:{api_port}"
     finally:
         with contextlib.suppress(ProcessLookupError):
@@ -244,6 +247,7 @@ def browser_path(
     return {
         "first": drawn_s - sent_s,
         "done": done,
+        "service_age": sent_s - SERVED_AT[-1],
         "to_created": created - sent_s,
         "to_started": started - created,
         "to_event": event - started,
@@ -309,6 +313,8 @@ def main() -> None:
         ratio = statistics.median(first) / rest
         done = statistics.median(r["done"] for r in rows)
         print(f"{path:>9}  {_cell(first):<30} {ratio:6.2f}x   {done:.2f} s")
+    ages = ", ".join(f"{r['service_age']:.0f}" for r in results["browser"])
+    print(f"browser: 'train' sent {ages} s after fairfront serve was up (each repeat)")
     print("browser, where the first point's wait goes (median s):")
     for key, label in (
         ("to_created", "Enter -> run created (page's chat turn)"),

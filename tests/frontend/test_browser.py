@@ -45,7 +45,7 @@ def test_chat_trains_adult_and_a_click_chooses_a_point(
             # the guided start: one suggestion, then "train"
             page.get_by_role("button", name="Adult income").click()
             page.get_by_text("Dataset: adult").first.wait_for(timeout=60_000)
-            page.get_by_text("Protected: sex (Female / Male)").wait_for(timeout=10_000)
+            page.get_by_text("Protected: sex (Female / Male)").wait_for(timeout=60_000)
             chat.fill(f"train with {ROUNDS} rounds")
             chat.press("Enter")
             started = time.monotonic()
