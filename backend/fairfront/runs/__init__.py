@@ -28,6 +28,7 @@ from ._directory import (
     run_kind,
 )
 from ._family import (
+    WARM_UP_SPECS,
     Family,
     OnPoint,
     PointEvent,
@@ -46,6 +47,7 @@ __all__ = [
     "MAX_ROUNDS",
     "MAX_SETTINGS",
     "RUN_FILE",
+    "WARM_UP_SPECS",
     "Family",
     "OnPoint",
     "PointEvent",

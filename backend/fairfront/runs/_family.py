@@ -36,6 +36,7 @@ from ..fronts import Front, FrontSelection, Point
 from ._spec import RunSpec
 
 __all__ = [
+    "WARM_UP_SPECS",
     "Family",
     "import_families",
     "OnPoint",
