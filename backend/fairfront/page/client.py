@@ -165,7 +165,11 @@ class Client:
         return result
 
     def dataset(self, dataset_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = self._json("GET", f"/api/datasets/{dataset_id}")
+        """A dataset's description; its profile may be computed on the first ask (many
+        seconds for Adult on a busy machine)."""
+        result: dict[str, Any] = self._json(
+            "GET", f"/api/datasets/{dataset_id}", timeout=SLOW_TIMEOUT
+        )
         return result
 
     def upload(self, filename: str, content: bytes) -> dict[str, Any]:
