@@ -11,11 +11,17 @@ prints the largest difference between the figures that gives (accuracy, balanced
 accuracy, eo_sum per task) and the front's test figures.
 
     python bench/bench_service_multitask.py [--epochs 30] [--learners fairbranch l2t_fmt mtl]
+        [--warm S]
+
+``--warm S`` waits S seconds after the service answers before the first POST (its job
+workers warm up meanwhile); by default the first run meets the service as it starts.
+The load average is printed before and after (other processes share the CPUs).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -42,7 +48,9 @@ def run_one(url: str, learner: str, epochs: int, test: Any) -> dict[str, Any]:
         "protected": ["race"],
         "epochs": epochs,
     }
-    with httpx.Client(base_url=url, timeout=600) as client:
+    token = httpx.post(f"{url}/api/sessions", timeout=30).json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}  # the service answers owners only
+    with httpx.Client(base_url=url, timeout=600, headers=headers) as client:
         started = time.perf_counter()
         created = client.post("/api/runs", json=body)
         posted = time.perf_counter() - started
@@ -101,11 +109,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--learners", nargs="+", default=["fairbranch", "l2t_fmt", "mtl"])
+    parser.add_argument("--warm", type=float, default=0.0)
     args = parser.parse_args()
+    print("load average before: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     test = load_multitask("compas", protected=["race"])
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         with server(root / "models", root / "server.log") as url:
+            time.sleep(args.warm)
             for learner in args.learners:
                 r = run_one(url, learner, args.epochs, test)
                 print(
@@ -117,6 +128,7 @@ def main() -> None:
                     f"onnxruntime vs front: max |difference| {r['figures_max_difference']:.1e}"
                     f" (card parity {r['card_parity']:.1e}, round {r['selected']})"
                 )
+    print("load average after: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import shutil
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -213,3 +218,115 @@ def run_until(at: AppTest, done: Callable[[AppTest], bool], timeout: float = 120
         if time.monotonic() > deadline:
             raise AssertionError(f"not done after {timeout} s; chat: {texts(at)[-3:]}")
         time.sleep(0.3)
+
+
+# ----- a real browser against `fairfront serve` ------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    """Debian's Chromium; installed with apt-get when missing (CI runs as root)."""
+    if CHROMIUM.exists():
+        return CHROMIUM
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        pytest.skip("/usr/bin/chromium is missing and apt-get cannot install it here (not root)")
+    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=900, env=environment, check=False
+        )
+        if done.returncode != 0:
+            pytest.skip(
+                f"/usr/bin/chromium is missing and `{' '.join(command)}` failed: "
+                f"{done.stderr.strip()[-300:]}"
+            )
+    if not CHROMIUM.exists():
+        pytest.skip("apt-get installed chromium, but not at /usr/bin/chromium")
+    return CHROMIUM
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+@dataclass
+class Served:
+    process: subprocess.Popen[bytes]
+    url: str
+    api_url: str
+    log: Path
+    ports: tuple[int, int]
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                out.append(int(stat.parent.name))
+    return out
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    """`fairfront serve` on two free loopback ports, models in tmp_path."""
+    api_port, ui_port = free_ports(2)
+    log = tmp_path / "serve.log"
+    script = Path(sys.executable).with_name("fairfront")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "app.cli"]
+    command += ["serve", "--api-port", str(api_port), "--ui-port", str(ui_port)]
+    environment = {
+        **os.environ,
+        "FAIRFRONT_MODELS_DIR": str(tmp_path / "models"),
+        "FAIRFRONT_MAX_JOBS": "1",
+    }
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            command,
+            cwd=tmp_path,  # any folder: serve finds frontend/ beside the app package
+            env=environment,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{ui_port}"
+    deadline = time.monotonic() + 120
+    while "fairfront is running at" not in log.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"fairfront serve did not start:\n{log.read_text(errors='replace')}")
+        time.sleep(0.2)
+    assert f"fairfront is running at {url}" in log.read_text()
+    served = Served(process, url, f"http://127.0.0.1:{api_port}", log, (api_port, ui_port))
+    yield served
+    if process.poll() is None:  # the test failed before its own Ctrl-C
+        children = _children(process.pid)
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            for child in children:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(child, signal.SIGKILL)
+            process.wait()

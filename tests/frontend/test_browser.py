@@ -4,138 +4,24 @@ explanation and downloads; then Ctrl-C stops both processes."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import shutil
 import signal
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
+from .conftest import CHROMIUM_ARGS, Served
+
 sync_api = pytest.importorskip("playwright.sync_api")
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ROUNDS = 100
 """Adult rounds: enough for a real front, few enough for the suite (300 takes ~3x)."""
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    """Debian's Chromium; installed with apt-get when missing (CI runs as root)."""
-    if CHROMIUM.exists():
-        return CHROMIUM
-    if shutil.which("apt-get") is None or os.geteuid() != 0:
-        pytest.skip("/usr/bin/chromium is missing and apt-get cannot install it here (not root)")
-    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
-        done = subprocess.run(
-            command, capture_output=True, text=True, timeout=900, env=environment, check=False
-        )
-        if done.returncode != 0:
-            pytest.skip(
-                f"/usr/bin/chromium is missing and `{' '.join(command)}` failed: "
-                f"{done.stderr.strip()[-300:]}"
-            )
-    if not CHROMIUM.exists():
-        pytest.skip("apt-get installed chromium, but not at /usr/bin/chromium")
-    return CHROMIUM
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
-@dataclass
-class Served:
-    process: subprocess.Popen[bytes]
-    url: str
-    api_url: str
-    log: Path
-    ports: tuple[int, int]
-
-
-def _children(pid: int) -> list[int]:
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[1]) == pid:
-                out.append(int(stat.parent.name))
-    return out
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
-    """`fairfront serve` on two free loopback ports, models in tmp_path."""
-    api_port, ui_port = free_ports(2)
-    log = tmp_path / "serve.log"
-    script = Path(sys.executable).with_name("fairfront")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "app.cli"]
-    command += ["serve", "--api-port", str(api_port), "--ui-port", str(ui_port)]
-    environment = {
-        **os.environ,
-        "FAIRFRONT_MODELS_DIR": str(tmp_path / "models"),
-        "FAIRFRONT_MAX_JOBS": "1",
-    }
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            command,
-            cwd=tmp_path,  # any folder: serve finds frontend/ beside the app package
-            env=environment,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{ui_port}"
-    deadline = time.monotonic() + 120
-    while "fairfront is running at" not in log.read_text(errors="replace"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"fairfront serve did not start:\n{log.read_text(errors='replace')}")
-        time.sleep(0.2)
-    assert f"fairfront is running at {url}" in log.read_text()
-    served = Served(process, url, f"http://127.0.0.1:{api_port}", log, (api_port, ui_port))
-    yield served
-    if process.poll() is None:  # the test failed before its own Ctrl-C
-        children = _children(process.pid)
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            for child in children:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(child, signal.SIGKILL)
-            process.wait()
 
 
 def test_chat_trains_adult_and_a_click_chooses_a_point(
@@ -159,7 +45,7 @@ def test_chat_trains_adult_and_a_click_chooses_a_point(
             # the guided start: one suggestion, then "train"
             page.get_by_role("button", name="Adult income").click()
             page.get_by_text("Dataset: adult").first.wait_for(timeout=60_000)
-            page.get_by_text("Protected: sex (Female / Male)").wait_for(timeout=10_000)
+            page.get_by_text("Protected: sex (Female / Male)").wait_for(timeout=60_000)
             chat.fill(f"train with {ROUNDS} rounds")
             chat.press("Enter")
             started = time.monotonic()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -25,7 +26,14 @@ _AGE_25_59 = ProtectedAttribute(
 
 
 def read_packaged(filename: str) -> pd.DataFrame:
-    """Read one of the packaged ``data/*.csv.gz`` files."""
+    """Read one of the packaged ``data/*.csv.gz`` files (a fresh copy of the frame read
+    once per process: the files never change, and typing their columns is most of a
+    built-in dataset's load time)."""
+    return _read_packaged_once(filename).copy()
+
+
+@lru_cache(maxsize=8)
+def _read_packaged_once(filename: str) -> pd.DataFrame:
     resource = resources.files("fairfront.datasets").joinpath("data", filename)
     with resource.open("rb") as handle:
         return read_csv_frame(handle, compression="gzip")

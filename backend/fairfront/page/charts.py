@@ -18,6 +18,7 @@ __all__ = [
     "PERFORMANCE",
     "add_intervals",
     "clicked_round",
+    "empty_front_figure",
     "front_3d_figure",
     "front_figure",
     "group_figure",
@@ -427,6 +428,31 @@ def front_figure(
         uirevision=f"{x}|{y}|{split}",
     )
     add_intervals(figure, front, x=x, split=split, error_bars=error_bars)
+    return figure
+
+
+def empty_front_figure(text: str, *, height: int = 460) -> go.Figure:
+    """The front's empty axes, with ``text`` in the middle: drawn before the first
+    point, so that the browser has the chart library loaded when that point comes."""
+    figure = go.Figure()
+    hidden = {"showticklabels": False, "showgrid": False, "zeroline": False}
+    figure.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        xaxis={**hidden, "title": "violation, lower is fairer"},
+        yaxis={**hidden, "title": "performance, higher is better"},
+        annotations=[
+            {
+                "text": text,
+                "showarrow": False,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "font": {"color": FADED_COLOR, "size": 14},
+            }
+        ],
+    )
     return figure
 
 

@@ -165,7 +165,11 @@ class Client:
         return result
 
     def dataset(self, dataset_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = self._json("GET", f"/api/datasets/{dataset_id}")
+        """A dataset's description; its profile may be computed on the first ask (many
+        seconds for Adult on a busy machine)."""
+        result: dict[str, Any] = self._json(
+            "GET", f"/api/datasets/{dataset_id}", timeout=SLOW_TIMEOUT
+        )
         return result
 
     def upload(self, filename: str, content: bytes) -> dict[str, Any]:
@@ -236,11 +240,13 @@ class Client:
             "card_markdown_url": f"{base}/model-card?format=markdown",
         }
 
-    def download(self, path: str) -> bytes:
-        """The bytes behind a service path (a model or a model card)."""
+    def download(self, path: str, *, token: str | None = None) -> bytes:
+        """The bytes behind a service path (a model or a model card); ``token``: the
+        owner's, where the caller runs outside the browser session (a deferred
+        download runs in a thread of its own)."""
         if not path.startswith("/api/"):
             raise APIError(f"not a service download path: {path!r}")
-        return self._request("GET", path, timeout=SLOW_TIMEOUT).content
+        return self._request("GET", path, timeout=SLOW_TIMEOUT, token=token).content
 
 
 @lru_cache(maxsize=4)

@@ -96,9 +96,11 @@ def send(message: str) -> None:
 # -------------------------------------------------------------------- showing it
 
 
-def _download(path: str) -> bytes:
-    """Deferred download: fetched through the service only when the button is clicked."""
-    return get_client().download(path)
+def _download(path: str, token: str | None) -> bytes:
+    """Deferred download: fetched through the service only when the button is clicked,
+    as the page's owner (Streamlit calls this outside the browser session, where the
+    session's token cannot be looked up)."""
+    return get_client().download(path, token=token)
 
 
 def download_buttons(paths: dict[str, Any], stem: str, key: str) -> None:
@@ -121,6 +123,7 @@ def download_buttons(paths: dict[str, Any], stem: str, key: str) -> None:
             ":material/article:",
         ),
     )
+    owner: str | None = st.session_state[state.OWNER_TOKEN]
     columns = st.columns(len(files))
     for column, (label, field, suffix, mime, icon) in zip(columns, files, strict=True):
         path = paths.get(field)
@@ -129,7 +132,7 @@ def download_buttons(paths: dict[str, Any], stem: str, key: str) -> None:
         with column:
             st.download_button(
                 label,
-                data=functools.partial(_download, str(path)),
+                data=functools.partial(_download, str(path), owner),
                 file_name=f"{stem}{suffix}",
                 mime=mime,
                 key=f"{key}-{field}",

@@ -17,6 +17,9 @@ log = logging.getLogger("fairfront.frontend")
 
 POLL_SECONDS = 1.0
 """How often the live front asks for new points while a run trains."""
+FIRST_POINT_POLL_SECONDS = 0.2
+"""How often it asks while a run has shown no point yet (an empty front costs little to
+ask for, and the first point is the one a person waits for)."""
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 
@@ -90,8 +93,19 @@ def setup_sidebar() -> None:
         st.caption("No dataset chosen yet: pick a suggestion in the chat or name one.")
     else:
         info = _dataset_info(str(dataset))
+        tasks = [str(t) for t in setup.get("tasks") or []]
         target = setup.get("target") or (info or {}).get("target") or "its default target"
         positive = setup.get("positive") or (info or {}).get("positive") or "default"
+        predicted = (
+            f"**Tasks:** {', '.join(tasks)} (together)"
+            if tasks
+            else f"**Target:** {target} (positive: {positive})"
+        )
+        length = (
+            f"**Epochs:** {setup.get('epochs') or 'the learner default'}"
+            if tasks
+            else f"**Rounds:** {setup.get('rounds', 300)}"
+        )
         protected = setup.get("protected")
         if protected is None:
             defaults = [
@@ -105,7 +119,7 @@ def setup_sidebar() -> None:
         constraints = setup.get("constraints") or []
         lines = [
             f"**Dataset:** {dataset}",
-            f"**Target:** {target} (positive: {positive})",
+            predicted,
             f"**Protected:** {protected_text}",
             f"**Learner:** {_learner_label(setup.get('learner'))}",
             "**Notions:** " + ", ".join(f"{charts.notion_label(n)} ({n})" for n in notions),
@@ -114,7 +128,7 @@ def setup_sidebar() -> None:
                 ", ".join(str(c).replace("<=", " ≤ ").replace(">=", " ≥ ") for c in constraints)
                 or "none (the best balanced accuracy within 0.02 of the fairest point is chosen)"
             ),
-            f"**Rounds:** {setup.get('rounds', 300)}",
+            length,
         ]
         st.markdown("  \n".join(lines))
     if state.run_id():
@@ -207,7 +221,7 @@ def _finished(run: dict[str, Any], front: dict[str, Any]) -> None:
         points = front.get("points") or []
         on_front = len(front.get("front_rounds") or [])
         selection = front.get("selection") or {}
-        text = f"Training finished: {len(points)} rounds, {on_front} on the front."
+        text = f"Training finished: {len(points)} {_unit(front)}, {on_front} on the front."
         if selection.get("round") is not None:
             reason = str(selection.get("reason") or "").rstrip(".")
             setting = ", ".join(f"{k}={v}" for k, v in (selection.get("setting") or {}).items())
@@ -248,14 +262,19 @@ def _handle_click(key: str, event: Any, run_id: str) -> None:
     st.rerun()
 
 
+def _unit(front: dict[str, Any]) -> str:
+    """What a point is: a multi-task (epoch, setting) checkpoint or a sweep's (setting,
+    round) -- "points" -- or a boosting round."""
+    points = front.get("points") or []
+    swept = bool(points and points[0].get("setting"))
+    return "points" if front.get("kind") == "multitask" or swept else "rounds"
+
+
 def _progress(run: dict[str, Any], front: dict[str, Any]) -> None:
     status = run.get("status")
     points = front.get("points") or []
     total = int(front.get("total") or len(points) or 1)
-    # a multi-task point is an (epoch, setting) checkpoint, a boosting point a round
-    # (and a sweep's points come from several fits)
-    swept = bool(points and points[0].get("setting"))
-    unit = "points" if front.get("kind") == "multitask" or swept else "rounds"
+    unit = _unit(front)
     on_front = len(front.get("front_rounds") or [])
     if status == "queued":
         st.progress(0.0, text="Waiting for a worker…")
@@ -303,6 +322,10 @@ def _draw_front(where: str, three_d: bool) -> None:
     if loaded is None:
         return
     run, front = loaded
+    if st.session_state[state.LIVE_POINTS] == "drawn" and front.get("status") in state.ACTIVE:
+        # The first point was drawn on the last look (a rerun at once would have dropped
+        # it unsent): now the whole page, so that the front follows at its steady pace.
+        st.rerun()
     previous = st.session_state[state.RUN_STATUS]
     status = run.get("status")
     st.session_state[state.RUN_STATUS] = status
@@ -313,7 +336,7 @@ def _draw_front(where: str, three_d: bool) -> None:
         st.rerun()
     _progress(run, front)
     if not front.get("points"):
-        st.caption("The first point appears after the first round (or epoch).")
+        _waiting_chart(where, "the first point appears after the first round (or epoch)")
         return
     if front.get("tasks"):
         front = _task_choice(where, front)
@@ -336,6 +359,15 @@ def _draw_front(where: str, three_d: bool) -> None:
         st.plotly_chart(figure, key=key, config=CHART_CONFIG)
     if three_d:
         _front_3d(where, front, split)
+    if status in state.ACTIVE and st.session_state[state.LIVE_POINTS] == "waiting":
+        st.session_state[state.LIVE_POINTS] = "drawn"
+
+
+def _waiting_chart(where: str, text: str) -> None:
+    """Empty axes where the front will be (the chart library loads meanwhile)."""
+    st.plotly_chart(
+        charts.empty_front_figure(text), key=f"{where}-front-waiting", config=CHART_CONFIG
+    )
 
 
 def _task_choice(where: str, front: dict[str, Any]) -> dict[str, Any]:
@@ -382,12 +414,18 @@ def front_panel(where: str, *, three_d: bool = False) -> None:
     """The run's front, redrawn every second while it trains (a fragment)."""
     if state.run_id() is None:
         st.info(
-            "Your front appears here: one point per boosting round, accuracy against "
-            "fairness, growing as the model trains.",
+            "Your front appears here: one point per boosting round (or multi-task "
+            "epoch), accuracy against fairness, growing as the model trains.",
             icon=":material/scatter_plot:",
         )
+        _waiting_chart(where, "no run yet")
         return
-    every = POLL_SECONDS if state.run_active() else None
+    every = None
+    if state.run_active():
+        waiting = st.session_state[state.LIVE_POINTS] == "waiting"
+        every = FIRST_POINT_POLL_SECONDS if waiting else POLL_SECONDS
+        if not waiting:
+            st.session_state[state.LIVE_POINTS] = "steady"
     fragment = st.fragment(_front_view, run_every=every)
     fragment(where, three_d)
 
@@ -528,7 +566,7 @@ def point_panel(where: str) -> None:
     _interval_caption(point, facts, charts.notions_of(front))
     if point.get("tasks"):
         st.markdown("**Each task** (gains: this model minus its task's single-task model)")
-        st.dataframe(charts.task_rows(front, point), hide_index=True, width="stretch")
+        st.table(_shown(charts.task_rows(front, point)))
     conversation.download_buttons(
         get_client().point_paths(run_id, round_),
         f"fairfront-{run_id[:8]}-round-{round_}",
@@ -552,6 +590,18 @@ def point_panel(where: str) -> None:
 
 
 # --------------------------------------------------------------------- tables
+
+
+def _shown(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Table rows with numbers as shown elsewhere on the page: three decimals, gains
+    signed."""
+    return [
+        {
+            k: v if not isinstance(v, float) else (f"{v:+.3f}" if "gain" in k else f"{v:.3f}")
+            for k, v in row.items()
+        }
+        for row in rows
+    ]
 
 
 def points_table(where: str) -> None:

@@ -22,6 +22,10 @@ RUN_ID = "run_id"
 """The session's current run."""
 RUN_STATUS = "run_status"
 """Its last seen status (``queued``, ``running``, ``done``, ...)."""
+LIVE_POINTS = "live_points"
+"""How far the current run's live front is: ``"waiting"`` for its first point (the page
+asks often, so that the point is drawn soon after it is stored), ``"drawn"`` (the next
+look switches to the steady pace) or ``"steady"``."""
 FRONT = "front"
 """The finished run and its front, fetched once: ``{"run_id", "run", "front"}``."""
 SELECTED_ROUND = "selected_round"
@@ -50,6 +54,7 @@ DEFAULTS: dict[str, Callable[[], Any]] = {
     SETUP: lambda: None,
     RUN_ID: lambda: None,
     RUN_STATUS: lambda: None,
+    LIVE_POINTS: lambda: "waiting",
     FRONT: lambda: None,
     SELECTED_ROUND: lambda: None,
     EXPLANATIONS: dict,
@@ -88,6 +93,7 @@ def start_run(run_id: str) -> None:
     """Follow a new run: forget the old front, selection and clicks."""
     st.session_state[RUN_ID] = run_id
     st.session_state[RUN_STATUS] = "queued"
+    st.session_state[LIVE_POINTS] = "waiting"
     st.session_state[FRONT] = None
     st.session_state[SELECTED_ROUND] = None
     st.session_state[CLICKS] = {}
@@ -96,6 +102,7 @@ def start_run(run_id: str) -> None:
 def forget_run() -> None:
     st.session_state[RUN_ID] = None
     st.session_state[RUN_STATUS] = None
+    st.session_state[LIVE_POINTS] = "waiting"
     st.session_state[FRONT] = None
     st.session_state[SELECTED_ROUND] = None
     st.session_state[CLICKS] = {}

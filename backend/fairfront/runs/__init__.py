@@ -30,6 +30,7 @@ from ._directory import (
     run_kind,
 )
 from ._family import (
+    WARM_UP_SPECS,
     Family,
     OnPoint,
     PointEvent,
@@ -37,6 +38,7 @@ from ._family import (
     family_for,
     import_families,
     register_family,
+    warm_up_families,
 )
 from ._pipeline import (
     check,
@@ -56,6 +58,7 @@ __all__ = [
     "MAX_ROUNDS",
     "MAX_SETTINGS",
     "RUN_FILE",
+    "WARM_UP_SPECS",
     "Family",
     "OnPoint",
     "PointEvent",
@@ -78,5 +81,6 @@ __all__ = [
     "setting_label",
     "train",
     "train_part",
+    "warm_up_families",
     "write_run",
 ]

@@ -113,6 +113,8 @@ def setup_items(clause: Clause, checker: Checker, *, adding: bool = False) -> No
             continue
         if term is None and item.cue("together") and not clause.terms("task"):
             clause.take(i)
+            if any(LEARNERS[t.value].multitask for _, t in clause.terms("learner")):
+                continue  # "multi-task learning with fairbranch": the learner says which
             names = [n for n, t in LEARNERS.items() if t.multitask]
             checker.ask(
                 "Which multi-task learner: " + ", ".join(names) + "?", [f"use {n}" for n in names]

@@ -251,14 +251,14 @@ def _exit_with_parent() -> None:
 
 
 def _warm() -> bool:
-    """Import the learner families once in a fresh worker: the boosting one now, the
-    others (torch) in a thread, so that a boosting job queued behind this waits for no
-    torch import and a multi-task job finds torch (nearly) loaded."""
+    """Warm a fresh worker: the boosting family imported now, the others (torch) imported
+    and run once on a small warm-up run in a thread, so that a boosting job queued
+    behind this waits for no torch import and a multi-task job finds torch set up."""
     from ...datasets import load_dataset  # noqa: F401 - the import is the point
-    from ...runs import family_for, import_families
+    from ...runs import family_for, warm_up_families
 
     family_for("boosting")
-    threading.Thread(target=import_families, name="import-families", daemon=True).start()
+    threading.Thread(target=warm_up_families, name="warm-up-families", daemon=True).start()
     return True
 
 
