@@ -141,15 +141,204 @@ def selection_rule_from(
 
 @dataclass(frozen=True)
 class _GapTerm:
-    """One (attribute, rate) gap: its groups' codes on the rows the rate is defined on."""
+    """One (attribute, rate) gap: its groups on the rows the rate is defined on."""
 
-    attribute: str
+    attribute: int  # index into the GroupIndex's attributes
     rate: str
+    label: int | None  # the label of the rows the rate is defined on (None: every row)
     bound: float
-    rows: np.ndarray  # training row indices the rate is defined on
-    codes: np.ndarray  # their group codes
+    n_rows: int  # rows the rate is defined on
     sizes: np.ndarray  # rows per group (0 for a group absent from these rows)
-    inverse: np.ndarray  # 1 / its group's size, per row
+
+
+def _gap_terms(y: np.ndarray, groups: GroupIndex, bounds: dict[str, float]) -> list[_GapTerm]:
+    """One term per (attribute, rate) of the chosen notions over the rows of ``y``.
+
+    The tightest bound of the notions sharing a rate wins. Attributes with fewer than
+    two groups give no term.
+    """
+    rate_bound: dict[str, float] = {}
+    for notion, bound in bounds.items():
+        for rate in get_notion(notion).rates:
+            # tnr and fpr are the same gap.
+            key = "fpr" if rate == "tnr" else rate
+            rate_bound[key] = min(rate_bound.get(key, np.inf), bound)
+    terms = []
+    for a, (codes, labels) in enumerate(zip(groups.codes, groups.labels, strict=True)):
+        if len(labels) < 2:
+            continue
+        for rate, bound in rate_bound.items():
+            label = _RATE_ROWS[rate]
+            sub = codes if label is None else codes[y == label]
+            sizes = np.bincount(sub, minlength=len(labels))
+            terms.append(_GapTerm(a, rate, label, bound, int(sub.shape[0]), sizes))
+    return terms
+
+
+class GroupMultipliers:
+    """The multipliers of every (attribute, rate, group), read and applied once a round.
+
+    ``read`` rows (labels and groups) are those whose thresholded rates the
+    multipliers step on; ``push`` rows those whose costs they change (the rows the
+    trees fit). Each term's groups have a slot of their own, so one round is a few
+    whole-array operations whatever the number of attributes:
+
+    - rates: per attribute, one ``np.bincount`` of the read rows' positive
+      predictions by (group, label), then a 0/1 matrix (slots x those counts) sums
+      each slot's hits (integers: exact in any order);
+    - the ascent step, vectorised over the slots (a term with fewer than two groups
+      present on both sides is left as it is and pushes nothing this round);
+    - the push: a term's contribution to a row depends only on the row's group and
+      label, so it is a table over (group, label) gathered per row and added to the
+      costs term by term, in the order the terms were built (a row outside a term's
+      rows gets 0.0 from its table, which leaves its cost unchanged).
+
+    ``step`` performs one round and returns the gaps read before the step.
+    """
+
+    def __init__(
+        self,
+        y_read: np.ndarray,
+        groups_read: GroupIndex,
+        y_push: np.ndarray,
+        groups_push: GroupIndex,
+        bounds: dict[str, float],
+        step_size: float,
+    ) -> None:
+        read = _gap_terms(y_read, groups_read, bounds)
+        push = _gap_terms(y_push, groups_push, bounds)
+        self.terms = read
+        self.step_size = float(step_size)
+        self.n_push = int(y_push.shape[0])
+        n_terms = len(read)
+        sizes = [int(t.sizes.size) for t in read]
+        self.term_of_slot = np.repeat(np.arange(n_terms), sizes).astype(np.intp)
+        self.term_start = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+        n_slots = int(sum(sizes))
+        self.read_sizes = (
+            np.concatenate([t.sizes for t in read]) if read else np.zeros(0, dtype=np.intp)
+        )
+        push_sizes = (
+            np.concatenate([t.sizes for t in push]) if push else np.zeros(0, dtype=np.intp)
+        )
+        self.read_present = self.read_sizes > 0
+        self.present = self.read_present & (push_sizes > 0)
+        self.n_present = np.bincount(self.term_of_slot, weights=self.present, minlength=n_terms)
+        self.active_term = self.n_present >= 2
+        self.active = self.active_term[self.term_of_slot]
+        read_totals = np.array([t.sizes.sum() for t in read], dtype=np.float64)
+        self.read_rows = np.array([t.n_rows for t in read], dtype=np.float64)
+        # Each group's share of its term's rows, and its tolerance: the bound times
+        # (1 - share) for two present groups (exactly |r_g - r_h| <= bound), else half.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = self.read_sizes / read_totals[self.term_of_slot]
+        bound = np.array([t.bound for t in read], dtype=np.float64)[self.term_of_slot]
+        two = (self.n_present == 2)[self.term_of_slot]
+        self.tolerance = np.where(two, bound * (1.0 - share), bound * 0.5)
+        self.inverse = 1.0 / np.maximum(push_sizes, 1)
+        self.push_rows = np.array([t.n_rows for t in push], dtype=np.float64)
+        self.above = np.zeros(n_slots)
+        self.below = np.zeros(n_slots)
+        # Read side: per attribute, keys group * 2 + label, and the matrix that sums
+        # each slot's hits from the per-attribute counts laid end to end.
+        attributes = sorted({t.attribute for t in read})
+        offset = {}
+        width = 0
+        for a in attributes:
+            offset[a] = width
+            width += 2 * len(groups_read.labels[a])
+        self.read_keys = [
+            (groups_read.codes[a] * 2 + y_read).astype(np.intp) for a in attributes
+        ]
+        self.read_widths = [2 * len(groups_read.labels[a]) for a in attributes]
+        self.read_matrix = np.zeros((n_slots, width))
+        for k, term in enumerate(read):
+            for g in range(term.sizes.size):
+                for label in (0, 1) if term.label is None else (term.label,):
+                    self.read_matrix[self.term_start[k] + g, offset[term.attribute] + g * 2 + label] = 1.0
+        # Push side: per term, each fitted row's index into that term's table
+        # (group * 2 + label), the table's entries that hold the group's push.
+        self.push_index: list[np.ndarray] = []
+        self.table_slots: list[tuple[np.ndarray, np.ndarray]] = []
+        for k, term in enumerate(push):
+            codes = groups_push.codes[term.attribute]
+            self.push_index.append((codes * 2 + y_push).astype(np.intp))
+            groups = np.arange(term.sizes.size)
+            labels = (0, 1) if term.label is None else (term.label,)
+            entries = np.concatenate([groups * 2 + label for label in labels])
+            slots = self.term_start[k] + np.concatenate([groups for _ in labels])
+            self.table_slots.append((entries, slots))
+        self.table_sizes = [2 * t.sizes.size for t in push]
+
+    @property
+    def n_terms(self) -> int:
+        return len(self.terms)
+
+    def hits(self, positive: np.ndarray) -> np.ndarray:
+        """Each slot's count of positive predictions on its read rows."""
+        if not self.read_keys:
+            return np.zeros(0)
+        counts = np.concatenate(
+            [
+                np.bincount(keys, weights=positive, minlength=width)
+                for keys, width in zip(self.read_keys, self.read_widths, strict=True)
+            ]
+        )
+        return np.asarray(self.read_matrix @ counts)
+
+    def rates(self, hits: np.ndarray) -> np.ndarray:
+        """Each slot's rate from its hits (NaN for a group absent from its term's rows)."""
+        rates = np.full(hits.shape, np.nan)
+        present = self.read_present
+        rates[present] = hits[present] / self.read_sizes[present]
+        return rates
+
+    def step(self, read_positive: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        """One round: the gaps on the read rows (per term; NaN where fewer than two
+        groups are present), one ascent step of the multipliers, and their push added
+        to each pushed row's cost ``delta`` (in place)."""
+        n_terms = self.n_terms
+        if n_terms == 0:
+            return np.zeros(0)
+        hits = self.hits(read_positive)
+        rates = self.rates(hits)
+        starts = self.term_start
+        gaps = np.fmax.reduceat(rates, starts) - np.fmin.reduceat(rates, starts)
+        gaps[~self.active_term] = np.nan
+        if self.step_size <= 0 or not self.active_term.any():
+            return gaps
+        # The overall rate of each term: its groups' hits over its rows.
+        reference = np.bincount(self.term_of_slot, weights=hits, minlength=n_terms)
+        reference = reference / self.read_rows
+        distance = np.where(self.present, rates - reference[self.term_of_slot], 0.0)
+        step = self.step_size
+        present = self.present
+        above = np.maximum(0.0, self.above + step * (distance - self.tolerance)) * present
+        below = np.maximum(0.0, self.below + step * (-distance - self.tolerance)) * present
+        self.above = np.where(self.active, above, self.above)
+        self.below = np.where(self.active, below, self.below)
+        signed = self.above - self.below
+        # Per term: sum over its groups (the order np.sum takes on a few values).
+        total = np.bincount(self.term_of_slot, weights=signed, minlength=n_terms)
+        nonzero = np.bincount(self.term_of_slot, weights=signed != 0, minlength=n_terms)
+        n = self.n_push
+        values = n * (signed * self.inverse - total[self.term_of_slot] / self.push_rows[self.term_of_slot])
+        for k in np.flatnonzero(self.active_term & (nonzero > 0)):
+            entries, slots = self.table_slots[k]
+            table = np.zeros(self.table_sizes[k])
+            table[entries] = values[slots]
+            delta += table[self.push_index[k]]
+        return gaps
+
+    @property
+    def largest(self) -> float:
+        """The largest net multiplier |mu+ - mu-| (0 with no term)."""
+        return float(np.abs(self.above - self.below).max()) if self.above.size else 0.0
+
+    def net(self) -> list[np.ndarray]:
+        """Per term, each group's net multiplier mu+ - mu-."""
+        signed = self.above - self.below
+        return [signed[s : s + t.sizes.size] for s, t in zip(self.term_start, self.terms, strict=True)]
 
 
 def _lightgbm() -> Any:
@@ -372,14 +561,14 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
         base *= n_fit / base.sum()
         positive_share = float(base[y_fit == 1].sum() / n_fit)
         init = float(np.log(positive_share / (1.0 - positive_share)))
-        everyone = np.arange(n_fit)
-        push_terms = self._gap_terms(y_fit, groups_fit, bounds, everyone)
-        read_terms = self._gap_terms(y_held, groups_held, bounds, np.arange(held.shape[0]))
         # Per (attribute, rate) and group: the multipliers of "rate_g - overall rate"
         # above and below its tolerance (projected to >= 0).
-        above = [np.zeros(t.sizes.size) for t in read_terms]
-        below = [np.zeros(t.sizes.size) for t in read_terms]
-        sign = 1.0 - 2.0 * y_fit  # +1: predicting positive is a mistake
+        multipliers = GroupMultipliers(
+            y_held, groups_held, y_fit, groups_fit, bounds, float(self.fairness_weight)
+        )
+        # Each row's cost of predicting positive before the multipliers' push
+        # (+: predicting positive is a mistake).
+        base_cost = base * (1.0 - 2.0 * y_fit)
         is_positive = y_fit == 1
 
         params = {
@@ -429,47 +618,34 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
             captured.append(np.array(scores, dtype=np.float64))
             return "captured", 0.0, False
 
-        step = float(self.fairness_weight)
         history: dict[str, list[Any]] = {"error": [], "multiplier": [], "gaps": []}
         held_scores = [np.full(held.shape[0], init)]
+        # Buffers reused every round (the gradients in float32, as LightGBM takes them).
+        p = np.empty(n_fit)
+        work = np.empty(n_fit)
+        grad = np.empty(n_fit, dtype=np.float32)
+        hess = np.empty(n_fit, dtype=np.float32)
 
         def objective(scores: np.ndarray, _: Any) -> tuple[np.ndarray, np.ndarray]:
             positive = scores > 0
             read_positive = held_scores[0] > 0 if separate else positive
             history["error"].append(float(base @ (positive != is_positive)) / n_fit)
-            delta = base * sign
-            gaps = np.full(len(read_terms), np.nan)
-            for k, (read, push) in enumerate(zip(read_terms, push_terms, strict=True)):
-                rates = self._rates(read, read_positive)
-                present = ~np.isnan(rates) & (push.sizes > 0)
-                if present.sum() < 2:
-                    continue
-                gaps[k] = np.nanmax(rates) - np.nanmin(rates)
-                if step <= 0:
-                    continue
-                # Each group's distance to the attribute's overall rate, against its
-                # share of the bound (two groups: exactly the pairwise gap <= bound).
-                reference = float(read_positive[read.rows].mean())
-                distance = np.where(present, rates - reference, 0.0)
-                share = read.sizes / read.sizes.sum()
-                tolerance = read.bound * ((1.0 - share) if present.sum() == 2 else 0.5)
-                above[k] = np.maximum(0.0, above[k] + step * (distance - tolerance)) * present
-                below[k] = np.maximum(0.0, below[k] + step * (-distance - tolerance)) * present
-                signed = above[k] - below[k]
-                if signed.any():
-                    delta[push.rows] += self._push(push, signed, n_fit)
-            history["gaps"].append(gaps)
-            history["multiplier"].append(
-                max(
-                    (float(np.abs(a - b).max()) for a, b in zip(above, below, strict=True)),
-                    default=0.0,
-                )
-            )
+            delta = base_cost.copy()
+            history["gaps"].append(multipliers.step(read_positive, delta))
+            history["multiplier"].append(multipliers.largest)
+            # The logistic loss towards [delta < 0] with weight |delta|:
+            # grad = |delta| (p - target), hess = max(|delta| p (1 - p), _MIN_HESSIAN).
             target = delta < 0
-            weight = np.abs(delta)
-            p = expit(scores)
-            grad = weight * (p - target)
-            hess = np.maximum(weight * p * (1.0 - p), _MIN_HESSIAN)
+            weight = np.abs(delta, out=delta)
+            expit(scores, out=p)
+            np.subtract(p, target, out=work)
+            np.multiply(weight, work, out=work)
+            grad[:] = work
+            np.multiply(weight, p, out=work)
+            np.subtract(1.0, p, out=p)
+            np.multiply(work, p, out=work)
+            np.maximum(work, _MIN_HESSIAN, out=work)
+            hess[:] = work
             return grad, hess
 
         val_positive = np.zeros((val.shape[0], self.n_estimators), dtype=bool)
@@ -519,18 +695,15 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
         self.init_score_ = init
         self.training_bounds_ = bounds
         self.multipliers_ = {
-            f"{term.attribute}:{term.rate}:{label}": float(a - b)
-            for term, up, down in zip(read_terms, above, below, strict=True)
-            for label, a, b in zip(
-                groups_held.labels[groups_held.attributes.index(term.attribute)],
-                up,
-                down,
-                strict=True,
-            )
+            f"{groups_held.attributes[term.attribute]}:{term.rate}:{label}": float(value)
+            for term, net in zip(multipliers.terms, multipliers.net(), strict=True)
+            for label, value in zip(groups_held.labels[term.attribute], net, strict=True)
         }
         self.training_error_ = np.asarray(history["error"][:n_done])
         # Gaps of the model before round t's tree (row t), one column per multiplier.
-        self.training_gaps_ = np.asarray(history["gaps"][:n_done]).reshape(n_done, len(read_terms))
+        self.training_gaps_ = np.asarray(history["gaps"][:n_done]).reshape(
+            n_done, multipliers.n_terms
+        )
         self._leaf_values = _leaf_values(booster)
         self.validation_metrics_ = evaluate_many(
             y_val,
@@ -543,50 +716,6 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
         self.front_rounds_ = [p["round"] for p in self.points_ if p["on_front"]]
         self.selected_round_, self.selection_reason_ = self._choose_round(rule)
         return self
-
-    @staticmethod
-    def _gap_terms(
-        y: np.ndarray, groups: GroupIndex, bounds: dict[str, float], subset: np.ndarray
-    ) -> list[_GapTerm]:
-        """One term per (attribute, rate) of the chosen notions over the ``subset`` rows.
-
-        The tightest bound of the notions sharing a rate wins. Attributes with fewer
-        than two groups on the rate's rows give no term.
-        """
-        rate_bound: dict[str, float] = {}
-        for notion, bound in bounds.items():
-            for rate in get_notion(notion).rates:
-                # tnr and fpr are the same gap.
-                key = "fpr" if rate == "tnr" else rate
-                rate_bound[key] = min(rate_bound.get(key, np.inf), bound)
-        terms = []
-        for attribute, codes, labels in zip(
-            groups.attributes, groups.codes, groups.labels, strict=True
-        ):
-            if len(labels) < 2:
-                continue
-            for rate, bound in rate_bound.items():
-                label = _RATE_ROWS[rate]
-                rows = subset if label is None else subset[y[subset] == label]
-                sub = codes[rows]
-                sizes = np.bincount(sub, minlength=len(labels))
-                inverse = 1.0 / np.maximum(sizes, 1)[sub]
-                terms.append(_GapTerm(attribute, rate, bound, rows, sub, sizes, inverse))
-        return terms
-
-    @staticmethod
-    def _rates(term: _GapTerm, positive: np.ndarray) -> np.ndarray:
-        """Each group's rate on the term's rows (NaN for a group absent from them)."""
-        present = term.sizes > 0
-        hits = np.bincount(term.codes, weights=positive[term.rows], minlength=term.sizes.size)
-        rates = np.full(term.sizes.size, np.nan)
-        rates[present] = hits[present] / term.sizes[present]
-        return rates
-
-    @staticmethod
-    def _push(term: _GapTerm, signed: np.ndarray, n: int) -> np.ndarray:
-        """sum_g lambda_g d(rate_g - overall rate)/d yhat_i on the term's rows, scaled by n."""
-        return n * (signed[term.codes] * term.inverse - signed.sum() / term.rows.shape[0])
 
     def _choose_round(self, rule: SelectionRule) -> tuple[int, str]:
         """The rule's round, as MMM-Fair chooses (constraints fall back to the closest)."""
