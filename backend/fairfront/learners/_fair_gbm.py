@@ -178,22 +178,21 @@ def _gap_terms(y: np.ndarray, groups: GroupIndex, bounds: dict[str, float]) -> l
 class GroupMultipliers:
     """The multipliers of every (attribute, rate, group), read and applied once a round.
 
-    ``read`` rows (labels and groups) are those whose thresholded rates the
-    multipliers step on; ``push`` rows those whose costs they change (the rows the
-    trees fit). Each term's groups have a slot of their own, so one round is a few
-    whole-array operations whatever the number of attributes:
+    ``y_read`` / ``groups_read``: the rows whose thresholded rates the multipliers
+    step on; ``y_push`` / ``groups_push``: the rows whose costs they change (the rows
+    the trees fit). Each term (attribute, rate) has a slot per group, so a round is a
+    few whole-array operations whatever the number of attributes:
 
     - rates: per attribute, one ``np.bincount`` of the read rows' positive
-      predictions by (group, label), then a 0/1 matrix (slots x those counts) sums
-      each slot's hits (integers: exact in any order);
-    - the ascent step, vectorised over the slots (a term with fewer than two groups
-      present on both sides is left as it is and pushes nothing this round);
-    - the push: a term's contribution to a row depends only on the row's group and
-      label, so it is a table over (group, label) gathered per row and added to the
-      costs term by term, in the order the terms were built (a row outside a term's
-      rows gets 0.0 from its table, which leaves its cost unchanged).
-
-    ``step`` performs one round and returns the gaps read before the step.
+      predictions by (group, label); each slot adds up its labels' counts
+      (integers, exact in any order);
+    - the ascent step of the module docstring, vectorised over the slots (a term with
+      fewer than two groups present on both sides never steps nor pushes);
+    - the push: a term's change to a row's cost depends only on the row's group and
+      label, so it is a table over (group, label) gathered per row and added term by
+      term, in the terms' order (a row outside a term's rows gets 0.0 from its table,
+      which leaves its cost unchanged). Per row this is the arithmetic, in the order,
+      of adding each term's push to its rows one term after another.
     """
 
     def __init__(
@@ -211,123 +210,125 @@ class GroupMultipliers:
         self.step_size = float(step_size)
         self.n_push = int(y_push.shape[0])
         n_terms = len(read)
-        sizes = [int(t.sizes.size) for t in read]
-        self.term_of_slot = np.repeat(np.arange(n_terms), sizes).astype(np.intp)
-        self.term_start = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
-        n_slots = int(sum(sizes))
-        self.read_sizes = (
-            np.concatenate([t.sizes for t in read]) if read else np.zeros(0, dtype=np.intp)
-        )
-        push_sizes = (
-            np.concatenate([t.sizes for t in push]) if push else np.zeros(0, dtype=np.intp)
-        )
+        widths = [int(t.sizes.size) for t in read]
+        self.term_of_slot = np.repeat(np.arange(n_terms), widths).astype(np.intp)
+        self.term_start = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(np.intp)
+        n_slots = int(sum(widths))
+        empty = np.zeros(0, dtype=np.intp)
+        self.read_sizes = np.concatenate([t.sizes for t in read]) if read else empty
+        push_sizes = np.concatenate([t.sizes for t in push]) if push else empty
         self.read_present = self.read_sizes > 0
         self.present = self.read_present & (push_sizes > 0)
-        self.n_present = np.bincount(self.term_of_slot, weights=self.present, minlength=n_terms)
-        self.active_term = self.n_present >= 2
+        n_present = np.bincount(self.term_of_slot, weights=self.present, minlength=n_terms)
+        self.active_term = n_present >= 2
+        self.inactive_term = ~self.active_term
         self.active = self.active_term[self.term_of_slot]
-        read_totals = np.array([t.sizes.sum() for t in read], dtype=np.float64)
         self.read_rows = np.array([t.n_rows for t in read], dtype=np.float64)
-        # Each group's share of its term's rows, and its tolerance: the bound times
-        # (1 - share) for two present groups (exactly |r_g - r_h| <= bound), else half.
-        with np.errstate(divide="ignore", invalid="ignore"):
-            share = self.read_sizes / read_totals[self.term_of_slot]
+        # Each group's tolerance: the bound times (1 - its share of the term's rows)
+        # for two present groups (exactly |r_g - r_h| <= bound), else half the bound.
+        share = np.zeros(n_slots)
+        for k, term in enumerate(read):
+            share[self.term_start[k] : self.term_start[k] + widths[k]] = (
+                term.sizes / term.sizes.sum() if term.sizes.sum() else 0.0
+            )
         bound = np.array([t.bound for t in read], dtype=np.float64)[self.term_of_slot]
-        two = (self.n_present == 2)[self.term_of_slot]
+        two = (n_present == 2)[self.term_of_slot]
         self.tolerance = np.where(two, bound * (1.0 - share), bound * 0.5)
         self.inverse = 1.0 / np.maximum(push_sizes, 1)
-        self.push_rows = np.array([t.n_rows for t in push], dtype=np.float64)
+        self.push_rows = np.array([t.n_rows for t in push], dtype=np.float64)[self.term_of_slot]
         self.above = np.zeros(n_slots)
         self.below = np.zeros(n_slots)
-        # Read side: per attribute, keys group * 2 + label, and the matrix that sums
-        # each slot's hits from the per-attribute counts laid end to end.
+        # Read side: per attribute, the read rows' keys (group * 2 + label); each
+        # slot's hits are the sum of two entries of the attributes' counts laid end to
+        # end (the second one a zero past the end when the rate reads one label).
         attributes = sorted({t.attribute for t in read})
-        offset = {}
-        width = 0
+        offset, width = {}, 0
         for a in attributes:
             offset[a] = width
             width += 2 * len(groups_read.labels[a])
-        self.read_keys = [
-            (groups_read.codes[a] * 2 + y_read).astype(np.intp) for a in attributes
-        ]
+        self.read_keys = [(groups_read.codes[a] * 2 + y_read).astype(np.intp) for a in attributes]
         self.read_widths = [2 * len(groups_read.labels[a]) for a in attributes]
-        self.read_matrix = np.zeros((n_slots, width))
+        self.first = np.zeros(n_slots, dtype=np.intp)
+        self.second = np.full(n_slots, width, dtype=np.intp)
         for k, term in enumerate(read):
-            for g in range(term.sizes.size):
-                for label in (0, 1) if term.label is None else (term.label,):
-                    self.read_matrix[self.term_start[k] + g, offset[term.attribute] + g * 2 + label] = 1.0
-        # Push side: per term, each fitted row's index into that term's table
-        # (group * 2 + label), the table's entries that hold the group's push.
+            groups = np.arange(widths[k])
+            slots = slice(self.term_start[k], self.term_start[k] + widths[k])
+            at = offset[term.attribute] + groups * 2
+            self.first[slots] = at + (0 if term.label is None else term.label)
+            if term.label is None:
+                self.second[slots] = at + 1
+        # Push side: all terms' (group, label) tables laid end to end; per term, each
+        # pushed row's index into them, and which slot fills each table entry.
         self.push_index: list[np.ndarray] = []
-        self.table_slots: list[tuple[np.ndarray, np.ndarray]] = []
+        entries, sources, start = [], [], 0
         for k, term in enumerate(push):
             codes = groups_push.codes[term.attribute]
-            self.push_index.append((codes * 2 + y_push).astype(np.intp))
-            groups = np.arange(term.sizes.size)
-            labels = (0, 1) if term.label is None else (term.label,)
-            entries = np.concatenate([groups * 2 + label for label in labels])
-            slots = self.term_start[k] + np.concatenate([groups for _ in labels])
-            self.table_slots.append((entries, slots))
-        self.table_sizes = [2 * t.sizes.size for t in push]
+            self.push_index.append((start + codes * 2 + y_push).astype(np.intp))
+            groups = np.arange(widths[k])
+            for label in (0, 1) if term.label is None else (term.label,):
+                entries.append(start + groups * 2 + label)
+                sources.append(self.term_start[k] + groups)
+            start += 2 * widths[k]
+        self.table = np.zeros(start)
+        self.table_entries = np.concatenate(entries) if entries else empty
+        self.table_sources = np.concatenate(sources) if sources else empty
 
     @property
     def n_terms(self) -> int:
         return len(self.terms)
 
     def hits(self, positive: np.ndarray) -> np.ndarray:
-        """Each slot's count of positive predictions on its read rows."""
-        if not self.read_keys:
-            return np.zeros(0)
+        """Each slot's count of positive predictions among its read rows."""
         counts = np.concatenate(
             [
-                np.bincount(keys, weights=positive, minlength=width)
-                for keys, width in zip(self.read_keys, self.read_widths, strict=True)
+                *(
+                    np.bincount(keys, weights=positive, minlength=width)
+                    for keys, width in zip(self.read_keys, self.read_widths, strict=True)
+                ),
+                [0.0],
             ]
         )
-        return np.asarray(self.read_matrix @ counts)
+        return np.asarray(counts[self.first] + counts[self.second])
 
     def rates(self, hits: np.ndarray) -> np.ndarray:
-        """Each slot's rate from its hits (NaN for a group absent from its term's rows)."""
+        """Each slot's rate from its hits (NaN for a group absent from its read rows)."""
         rates = np.full(hits.shape, np.nan)
-        present = self.read_present
-        rates[present] = hits[present] / self.read_sizes[present]
+        np.divide(hits, self.read_sizes, out=rates, where=self.read_present)
         return rates
 
     def step(self, read_positive: np.ndarray, delta: np.ndarray) -> np.ndarray:
-        """One round: the gaps on the read rows (per term; NaN where fewer than two
-        groups are present), one ascent step of the multipliers, and their push added
-        to each pushed row's cost ``delta`` (in place)."""
-        n_terms = self.n_terms
-        if n_terms == 0:
+        """One round: each term's gap on the read rows (largest minus smallest rate;
+        NaN for a term that never steps), then one ascent step of the multipliers
+        and their push added to the pushed rows' costs ``delta`` (in place)."""
+        if not self.terms:
             return np.zeros(0)
         hits = self.hits(read_positive)
         rates = self.rates(hits)
         starts = self.term_start
         gaps = np.fmax.reduceat(rates, starts) - np.fmin.reduceat(rates, starts)
-        gaps[~self.active_term] = np.nan
-        if self.step_size <= 0 or not self.active_term.any():
+        gaps[self.inactive_term] = np.nan
+        if self.step_size <= 0:
             return gaps
-        # The overall rate of each term: its groups' hits over its rows.
-        reference = np.bincount(self.term_of_slot, weights=hits, minlength=n_terms)
-        reference = reference / self.read_rows
-        distance = np.where(self.present, rates - reference[self.term_of_slot], 0.0)
-        step = self.step_size
-        present = self.present
+        slot_term = self.term_of_slot
+        n_terms = self.n_terms
+        # Each group's distance to its term's overall rate (hits over rows).
+        overall = np.bincount(slot_term, weights=hits, minlength=n_terms) / self.read_rows
+        distance = np.where(self.present, rates - overall[slot_term], 0.0)
+        step, present, active = self.step_size, self.present, self.active
         above = np.maximum(0.0, self.above + step * (distance - self.tolerance)) * present
         below = np.maximum(0.0, self.below + step * (-distance - self.tolerance)) * present
-        self.above = np.where(self.active, above, self.above)
-        self.below = np.where(self.active, below, self.below)
+        self.above = np.where(active, above, self.above)
+        self.below = np.where(active, below, self.below)
         signed = self.above - self.below
-        # Per term: sum over its groups (the order np.sum takes on a few values).
-        total = np.bincount(self.term_of_slot, weights=signed, minlength=n_terms)
-        nonzero = np.bincount(self.term_of_slot, weights=signed != 0, minlength=n_terms)
-        n = self.n_push
-        values = n * (signed * self.inverse - total[self.term_of_slot] / self.push_rows[self.term_of_slot])
-        for k in np.flatnonzero(self.active_term & (nonzero > 0)):
-            entries, slots = self.table_slots[k]
-            table = np.zeros(self.table_sizes[k])
-            table[entries] = values[slots]
-            delta += table[self.push_index[k]]
+        # Per term, the sum over its groups (added in order, as np.sum adds a few values).
+        total = np.bincount(slot_term, weights=signed, minlength=n_terms)
+        pushing = self.active_term & (np.bincount(slot_term, weights=signed != 0) > 0)
+        if not pushing.any():
+            return gaps
+        push = self.n_push * (signed * self.inverse - total[slot_term] / self.push_rows)
+        self.table[self.table_entries] = push[self.table_sources]
+        for k in np.flatnonzero(pushing):
+            delta += self.table[self.push_index[k]]
         return gaps
 
     @property
@@ -338,7 +339,9 @@ class GroupMultipliers:
     def net(self) -> list[np.ndarray]:
         """Per term, each group's net multiplier mu+ - mu-."""
         signed = self.above - self.below
-        return [signed[s : s + t.sizes.size] for s, t in zip(self.term_start, self.terms, strict=True)]
+        return [
+            signed[s : s + t.sizes.size] for s, t in zip(self.term_start, self.terms, strict=True)
+        ]
 
 
 def _lightgbm() -> Any:
@@ -587,7 +590,13 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
         }
         # Keep every feature: LightGBM would otherwise drop those it cannot split under
         # min_child_samples, and fail on data where that is all of them.
-        data_params = {"verbosity": -1, "feature_pre_filter": False}
+        # The datasets are binned with the booster's threads too (LightGBM's default
+        # would take every core for it).
+        data_params = {
+            "verbosity": -1,
+            "feature_pre_filter": False,
+            "num_threads": params["num_threads"],
+        }
         train_set = lgb.Dataset(
             X_train[fitted],
             label=y_fit.astype(np.float64),
@@ -629,7 +638,9 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
         def objective(scores: np.ndarray, _: Any) -> tuple[np.ndarray, np.ndarray]:
             positive = scores > 0
             read_positive = held_scores[0] > 0 if separate else positive
-            history["error"].append(float(base @ (positive != is_positive)) / n_fit)
+            # (A masked sum, not ``base @ mask``: a BLAS dot product of this length
+            # may start threads, which cost milliseconds a round on a busy machine.)
+            history["error"].append(float(np.sum(base, where=positive != is_positive)) / n_fit)
             delta = base_cost.copy()
             history["gaps"].append(multipliers.step(read_positive, delta))
             history["multiplier"].append(multipliers.largest)
@@ -688,7 +699,8 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("LightGBM grew no tree on this data; nothing to boost")
         if booster.current_iteration() > n_done:
             booster.rollback_one_iter()
-        _fold_initial_score(booster, init)
+        leaf_values = _leaf_values(booster)
+        _fold_initial_score(booster, leaf_values, init)
         self.fit_seconds_ = {"total": time.perf_counter() - started}
         self.booster_ = booster
         self.n_estimators_ = n_done
@@ -704,7 +716,7 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
         self.training_gaps_ = np.asarray(history["gaps"][:n_done]).reshape(
             n_done, multipliers.n_terms
         )
-        self._leaf_values = _leaf_values(booster)
+        self._leaf_values = leaf_values
         self.validation_metrics_ = evaluate_many(
             y_val,
             val_positive[:, :n_done],
@@ -806,16 +818,11 @@ def _leaf_values(booster: Any) -> list[np.ndarray]:
     ]
 
 
-def _fold_initial_score(booster: Any, init: float) -> None:
-    """Add the initial score to every leaf of the first tree (each row hits one)."""
+def _fold_initial_score(booster: Any, leaf_values: list[np.ndarray], init: float) -> None:
+    """Add the initial score to every leaf of the first tree (each row hits one), in
+    the booster and in ``leaf_values`` (its trees' leaf outputs, updated in place)."""
     if init == 0.0:
         return
-    first = _leaf_values_of_first_tree(booster)
-    for leaf, value in enumerate(first):
-        booster.set_leaf_output(0, leaf, value + init)
-
-
-def _leaf_values_of_first_tree(booster: Any) -> np.ndarray:
-    text = booster.model_to_string(num_iteration=1)
-    line = next(x for x in text.splitlines() if x.startswith("leaf_value="))
-    return np.array(line[len("leaf_value=") :].split(), dtype=np.float64)
+    leaf_values[0] = leaf_values[0] + init
+    for leaf, value in enumerate(leaf_values[0]):
+        booster.set_leaf_output(0, leaf, float(value))
