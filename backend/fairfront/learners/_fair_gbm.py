@@ -212,7 +212,7 @@ class GroupMultipliers:
         n_terms = len(read)
         widths = [int(t.sizes.size) for t in read]
         self.term_of_slot = np.repeat(np.arange(n_terms), widths).astype(np.intp)
-        self.term_start = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(np.intp)
+        self.term_start = np.cumsum([0, *widths])[:-1].astype(np.intp)
         n_slots = int(sum(widths))
         empty = np.zeros(0, dtype=np.intp)
         self.read_sizes = np.concatenate([t.sizes for t in read]) if read else empty
