@@ -531,7 +531,6 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
         if self.validation_on_training_data_ and self.validation_size > 0:
             log.warning("too few rows to hold out a validation split; choosing on training data")
         X = sp.csr_matrix(X) if sp.issparse(X) else np.ascontiguousarray(X)
-        X_train, X_val = X[train], X[val]
         y_train, y_val = y01[train], y01[val]
         groups_train, groups_val = groups.take(train), groups.take(val)
 
@@ -597,8 +596,10 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
             "feature_pre_filter": False,
             "num_threads": params["num_threads"],
         }
+        # Each dataset gets its rows of X (one copy at a time, freed once LightGBM has
+        # binned them: no training-split copy of the whole matrix is kept).
         train_set = lgb.Dataset(
-            X_train[fitted],
+            X[train[fitted]],
             label=y_fit.astype(np.float64),
             init_score=np.full(n_fit, init),
             params=data_params,
@@ -607,13 +608,13 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
         booster = lgb.Booster(params=params, train_set=train_set)
         # LightGBM keeps the validation (and held) scores itself, adding each new
         # tree's output (its score updater); eval_valid hands them to ``_capture``.
-        for name, rows_X, rows_y in (
-            ("validation", X_val, y_val),
-            *((("held", X_train[held], y_held),) if separate else ()),
+        for name, rows, rows_y in (
+            ("validation", val, y_val),
+            *((("held", train[held], y_held),) if separate else ()),
         ):
             booster.add_valid(
                 lgb.Dataset(
-                    rows_X,
+                    X[rows],
                     label=rows_y.astype(np.float64),
                     init_score=np.full(rows_y.shape[0], init),
                     reference=train_set,
