@@ -257,21 +257,33 @@ class GroupMultipliers:
             self.first[slots] = at + (0 if term.label is None else term.label)
             if term.label is None:
                 self.second[slots] = at + 1
-        # Push side: all terms' (group, label) tables laid end to end; per term, each
-        # pushed row's index into them, and which slot fills each table entry.
+        # Push side: tables over (group, label), one per block of consecutive terms of
+        # one attribute on disjoint labels (eo's TPR and FPR terms: a row is in one of
+        # them, so one gather adds what the two would, the other's being 0.0); laid end
+        # to end, with each pushed row's index into its block's table and the slot
+        # that fills each table entry.
         self.push_index: list[np.ndarray] = []
+        self.block_of_term = np.zeros(n_terms, dtype=np.intp)
         entries, sources, start = [], [], 0
+        block_labels: set[int] = set()
         for k, term in enumerate(push):
-            codes = groups_push.codes[term.attribute]
-            self.push_index.append((start + codes * 2 + y_push).astype(np.intp))
+            labels = {0, 1} if term.label is None else {term.label}
+            joins = k > 0 and term.attribute == push[k - 1].attribute
+            if not (joins and not labels & block_labels):
+                start += 2 * widths[k - 1] if k > 0 else 0
+                codes = groups_push.codes[term.attribute]
+                self.push_index.append((start + codes * 2 + y_push).astype(np.intp))
+                block_labels = set()
+            block_labels |= labels
+            self.block_of_term[k] = len(self.push_index) - 1
             groups = np.arange(widths[k])
-            for label in (0, 1) if term.label is None else (term.label,):
+            for label in sorted(labels):
                 entries.append(start + groups * 2 + label)
                 sources.append(self.term_start[k] + groups)
-            start += 2 * widths[k]
-        self.table = np.zeros(start)
+        self.table = np.zeros(start + (2 * widths[-1] if widths else 0))
         self.table_entries = np.concatenate(entries) if entries else empty
         self.table_sources = np.concatenate(sources) if sources else empty
+        self.term_of_entry = self.term_of_slot[self.table_sources]
 
     @property
     def n_terms(self) -> int:
@@ -326,9 +338,11 @@ class GroupMultipliers:
         if not pushing.any():
             return gaps
         push = self.n_push * (signed * self.inverse - total[slot_term] / self.push_rows)
-        self.table[self.table_entries] = push[self.table_sources]
-        for k in np.flatnonzero(pushing):
-            delta += self.table[self.push_index[k]]
+        fill = pushing[self.term_of_entry]
+        self.table[:] = 0.0
+        self.table[self.table_entries[fill]] = push[self.table_sources[fill]]
+        for block in np.unique(self.block_of_term[pushing]):
+            delta += self.table[self.push_index[block]]
         return gaps
 
     @property
