@@ -16,14 +16,20 @@ memories do not mix:
 Each line: wall and CPU seconds around ``fit`` (CPU: the child's process time, all
 threads; on a shared machine the wall time includes waiting for a core), per round,
 the child's resident memory before the fit (data loaded and preprocessed) and its peak
-resident memory (``ru_maxrss``, whole process), and the ratios to LightGBM's fit at the
-same size (one thread by default, as fairfront's boosting loop runs on one core). Per
-learner, the growth in rows between consecutive sizes is given as the exponent
-``log(t2 / t1) / log(n2 / n1)`` (1 = linear).
+resident memory (``ru_maxrss``, whole process), the ratios to LightGBM's fit at the
+same size, and the 1-minute load average when the fit started and ended (on a machine
+with 2 cores, a load above 2 means the fit shared its cores). LightGBM's threads
+(``--lgbm-threads``, default 1) apply to the plain LightGBM baseline and to fair_gbm
+alike; AdaFair and MMM-Fair run their rounds on one core. ``--live`` passes a
+callback, as a run that streams its front does, so that each round also scores its
+validation point as it goes. Per learner, the growth in rows is given between
+consecutive sizes as the exponent ``log(t2 / t1) / log(n2 / n1)`` (1 = linear), and
+from the smallest to the largest size as the ratio of seconds per row (1 = linear;
+below 1: fixed costs spread over more rows), for wall and CPU seconds.
 
     python bench/bench_scale.py [--sizes 100000 300000 1000000] [--rounds 300]
         [--learners adafair mmm_fair fair_gbm lightgbm] [--tree-method hist]
-        [--lgbm-threads 1] [--seed 0] [--json PATH] [-v]
+        [--lgbm-threads 1] [--live] [--seed 0] [--json PATH] [-v]
 """
 
 from __future__ import annotations
@@ -103,7 +109,7 @@ def _learner(name: str, rounds: int, tree_method: str, lgbm_threads: int) -> tup
         ), True
     if name == "fair_gbm":
         cls = getattr(learners, "FairGBMClassifier")  # noqa: B009 - not on every branch
-        return cls(n_estimators=rounds, random_state=0), True
+        return cls(n_estimators=rounds, n_jobs=lgbm_threads, random_state=0), True
     raise ValueError(f"unknown learner {name!r}; choose from {', '.join(LEARNERS)}")
 
 
@@ -115,13 +121,18 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     prepare = time.perf_counter() - tick
     estimator, fair = _learner(args.learner, args.rounds, args.tree_method, args.lgbm_threads)
     rss_before = _rss_mb()
+    live: dict[str, Any] = {}
+    if fair and args.live:
+        live["callback"] = lambda info: None  # each round's point is computed, then dropped
+    load_before = os.getloadavg()[0]
     tick, cpu = time.perf_counter(), time.process_time()
     if fair:
-        estimator.fit(X, y, sensitive_features=sensitive)
+        estimator.fit(X, y, sensitive_features=sensitive, **live)
     else:
         estimator.fit(X, y)
     seconds = time.perf_counter() - tick
     cpu_seconds = time.process_time() - cpu
+    load_after = os.getloadavg()[0]
     rounds = int(getattr(estimator, "n_estimators_", args.rounds))
     return {
         "learner": args.learner,
@@ -136,6 +147,9 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
         "rss_before_mb": rss_before,
         "peak_rss_mb": _peak_mb(),
         "fit_seconds": getattr(estimator, "fit_seconds_", None),
+        "load_before": load_before,
+        "load_after": load_after,
+        "live": bool(fair and args.live),
     }
 
 
@@ -156,6 +170,7 @@ def run_child(learner: str, rows: int, args: argparse.Namespace) -> dict[str, An
         args.tree_method,
         "--lgbm-threads",
         str(args.lgbm_threads),
+        *(["--live"] if args.live else []),
     ]
     log.info("%s, %d rows ...", learner, rows)
     done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -203,6 +218,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
                 f"{r['peak_rss_mb']:.0f}",
                 "-" if b is None else f"{r['seconds'] / b['seconds']:.2f}",
                 "-" if b is None else f"{r['cpu_seconds'] / b['cpu_seconds']:.2f}",
+                f"{r['load_before']:.1f} / {r['load_after']:.1f}",
             ]
         )
     out = [
@@ -219,6 +235,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
                 "peak RSS MB",
                 f"wall /{BASELINE}",
                 f"CPU /{BASELINE}",
+                "load start / end",
             ],
             rows,
         ),
@@ -237,6 +254,24 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
             for a, b in zip(mine, mine[1:], strict=False)
         ]
         out.append(f"  {learner}: " + ("; ".join(steps) if steps else "one size only"))
+    out.append(
+        "growth in rows, smallest to largest size (seconds per row at the largest over "
+        "seconds per row at the smallest; 1 = linear):"
+    )
+    for learner in dict.fromkeys(r["learner"] for r in results):
+        mine = sorted((r for r in results if r["learner"] == learner), key=lambda r: r["rows"])
+        if len(mine) < 2:
+            out.append(f"  {learner}: one size only")
+            continue
+        small, large = mine[0], mine[-1]
+        per_row = {
+            what: (large[key] / large["rows"]) / (small[key] / small["rows"])
+            for what, key in (("wall", "seconds"), ("CPU", "cpu_seconds"))
+        }
+        out.append(
+            f"  {learner}, {small['rows']:,} -> {large['rows']:,} rows: wall "
+            f"{per_row['wall']:.2f}, CPU {per_row['CPU']:.2f}"
+        )
     if not any(r["rows"] >= TARGET_ROWS and r["rounds"] >= TARGET_ROUNDS for r in results):
         out.append(f"  target ({TARGET_ROWS:,} rows, {TARGET_ROUNDS} rounds): not run")
     for r in results:
@@ -263,7 +298,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--lgbm-threads",
         type=int,
         default=1,
-        help="LightGBM's threads (default 1, as fairfront's boosting loop uses one core)",
+        help="LightGBM's threads, for plain LightGBM and fair_gbm (default 1)",
+    )
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="fit with a callback, as a run streaming its front (each round scores its point)",
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, default=None, help="write the numbers here")
@@ -290,7 +330,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"Adult resampled (with replacement, numerics x (1 + N(0, {JITTER}))), seed {args.seed}; "
         f"{args.rounds} rounds; tree_method={args.tree_method}; LightGBM {lightgbm.__version__} "
-        f"with {args.lgbm_threads} threads\npython {platform.python_version()}, numpy "
+        f"with {args.lgbm_threads} threads (plain and fair_gbm); "
+        f"{'live callback' if args.live else 'no callback'}\n"
+        f"python {platform.python_version()}, numpy "
         f"{np.__version__}, pandas {pd.__version__}, scikit-learn {sklearn.__version__}, "
         f"{os.cpu_count()} CPUs; load average before: "
         + " ".join(f"{x:.1f}" for x in os.getloadavg())

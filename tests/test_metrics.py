@@ -21,7 +21,13 @@ from sklearn.metrics import accuracy_score, balanced_accuracy_score, precision_s
 from sklearn.tree import DecisionTreeClassifier
 
 from fairfront.datasets import Dataset, load_dataset
-from fairfront.metrics import MissingGroupError, evaluate, evaluate_many
+from fairfront.metrics import (
+    GroupIndex,
+    MissingGroupError,
+    confusion_by_group,
+    evaluate,
+    evaluate_many,
+)
 
 TOL = 1e-9
 
@@ -214,3 +220,27 @@ def test_missing_group_value_names_the_attribute() -> None:
 def test_unknown_notion_lists_the_choices() -> None:
     with pytest.raises(ValueError, match="unknown fairness notion 'foo'.*eo_sum"):
         evaluate([0, 1], [0, 1], sensitive_features=["a", "b"], notions=["foo"])
+
+
+def test_confusion_counts_of_a_few_models_equal_one_model_at_a_time(compas: Dataset) -> None:
+    """The bincount path (a few models) and the indicator-matrix path (many) give the
+    counts of each model scored alone, on COMPAS's labels and race groups."""
+    y = np.asarray(compas.y)
+    codes = GroupIndex.from_sensitive(compas.sensitive, y.shape[0]).codes[0]
+    n_groups = int(codes.max()) + 1
+    rng = np.random.default_rng(0)
+    for m in (1, 3, 4, 5, 12):
+        pred = rng.random((y.shape[0], m)) < np.linspace(0.1, 0.9, m)
+        counts = confusion_by_group(y, pred, codes, n_groups)
+        alone = np.concatenate(
+            [confusion_by_group(y, pred[:, j], codes, n_groups) for j in range(m)]
+        )
+        np.testing.assert_array_equal(counts, alone)
+        brute = [
+            [
+                [((codes == g) & (y == label) & (pred[:, -1] == p)).sum() for p in (0, 1)]
+                for label in (0, 1)
+            ]
+            for g in range(n_groups)
+        ]
+        np.testing.assert_array_equal(counts[-1], brute)

@@ -141,15 +141,221 @@ def selection_rule_from(
 
 @dataclass(frozen=True)
 class _GapTerm:
-    """One (attribute, rate) gap: its groups' codes on the rows the rate is defined on."""
+    """One (attribute, rate) gap: its groups on the rows the rate is defined on."""
 
-    attribute: str
+    attribute: int  # index into the GroupIndex's attributes
     rate: str
+    label: int | None  # the label of the rows the rate is defined on (None: every row)
     bound: float
-    rows: np.ndarray  # training row indices the rate is defined on
-    codes: np.ndarray  # their group codes
+    n_rows: int  # rows the rate is defined on
     sizes: np.ndarray  # rows per group (0 for a group absent from these rows)
-    inverse: np.ndarray  # 1 / its group's size, per row
+
+
+def _gap_terms(y: np.ndarray, groups: GroupIndex, bounds: dict[str, float]) -> list[_GapTerm]:
+    """One term per (attribute, rate) of the chosen notions over the rows of ``y``.
+
+    The tightest bound of the notions sharing a rate wins. Attributes with fewer than
+    two groups give no term.
+    """
+    rate_bound: dict[str, float] = {}
+    for notion, bound in bounds.items():
+        for rate in get_notion(notion).rates:
+            # tnr and fpr are the same gap.
+            key = "fpr" if rate == "tnr" else rate
+            rate_bound[key] = min(rate_bound.get(key, np.inf), bound)
+    terms = []
+    for a, (codes, labels) in enumerate(zip(groups.codes, groups.labels, strict=True)):
+        if len(labels) < 2:
+            continue
+        for rate, bound in rate_bound.items():
+            label = _RATE_ROWS[rate]
+            sub = codes if label is None else codes[y == label]
+            sizes = np.bincount(sub, minlength=len(labels))
+            terms.append(_GapTerm(a, rate, label, bound, int(sub.shape[0]), sizes))
+    return terms
+
+
+class GroupMultipliers:
+    """The multipliers of every (attribute, rate, group), read and applied once a round.
+
+    ``y_read`` / ``groups_read``: the rows whose thresholded rates the multipliers
+    step on; ``y_push`` / ``groups_push``: the rows whose costs they change (the rows
+    the trees fit). Each term (attribute, rate) has a slot per group, so a round is a
+    few whole-array operations whatever the number of attributes:
+
+    - rates: per attribute, one ``np.bincount`` of the read rows' positive
+      predictions by (group, label); each slot adds up its labels' counts
+      (integers, exact in any order);
+    - the ascent step of the module docstring, vectorised over the slots (a term with
+      fewer than two groups present on both sides never steps nor pushes);
+    - the push: a term's change to a row's cost depends only on the row's group and
+      label, so it is a table over (group, label) gathered per row and added term by
+      term, in the terms' order (a row outside a term's rows gets 0.0 from its table,
+      which leaves its cost unchanged). Per row this is the arithmetic, in the order,
+      of adding each term's push to its rows one term after another.
+    """
+
+    def __init__(
+        self,
+        y_read: np.ndarray,
+        groups_read: GroupIndex,
+        y_push: np.ndarray,
+        groups_push: GroupIndex,
+        bounds: dict[str, float],
+        step_size: float,
+    ) -> None:
+        read = _gap_terms(y_read, groups_read, bounds)
+        push = _gap_terms(y_push, groups_push, bounds)
+        self.terms = read
+        self.step_size = float(step_size)
+        self.n_push = int(y_push.shape[0])
+        n_terms = len(read)
+        widths = [int(t.sizes.size) for t in read]
+        self.term_of_slot = np.repeat(np.arange(n_terms), widths).astype(np.intp)
+        self.term_start = np.cumsum([0, *widths])[:-1].astype(np.intp)
+        n_slots = int(sum(widths))
+        empty = np.zeros(0, dtype=np.intp)
+        self.read_sizes = np.concatenate([t.sizes for t in read]) if read else empty
+        push_sizes = np.concatenate([t.sizes for t in push]) if push else empty
+        self.read_present = self.read_sizes > 0
+        self.present = self.read_present & (push_sizes > 0)
+        n_present = np.bincount(self.term_of_slot, weights=self.present, minlength=n_terms)
+        self.active_term = n_present >= 2
+        self.inactive_term = ~self.active_term
+        self.active = self.active_term[self.term_of_slot]
+        self.read_rows = np.array([t.n_rows for t in read], dtype=np.float64)
+        # Each group's tolerance: the bound times (1 - its share of the term's rows)
+        # for two present groups (exactly |r_g - r_h| <= bound), else half the bound.
+        share = np.zeros(n_slots)
+        for k, term in enumerate(read):
+            share[self.term_start[k] : self.term_start[k] + widths[k]] = (
+                term.sizes / term.sizes.sum() if term.sizes.sum() else 0.0
+            )
+        bound = np.array([t.bound for t in read], dtype=np.float64)[self.term_of_slot]
+        two = (n_present == 2)[self.term_of_slot]
+        self.tolerance = np.where(two, bound * (1.0 - share), bound * 0.5)
+        self.inverse = 1.0 / np.maximum(push_sizes, 1)
+        self.push_rows = np.array([t.n_rows for t in push], dtype=np.float64)[self.term_of_slot]
+        self.above = np.zeros(n_slots)
+        self.below = np.zeros(n_slots)
+        # Read side: per attribute, the read rows' keys (group * 2 + label); each
+        # slot's hits are the sum of two entries of the attributes' counts laid end to
+        # end (the second one a zero past the end when the rate reads one label).
+        attributes = sorted({t.attribute for t in read})
+        offset, width = {}, 0
+        for a in attributes:
+            offset[a] = width
+            width += 2 * len(groups_read.labels[a])
+        self.read_keys = [(groups_read.codes[a] * 2 + y_read).astype(np.intp) for a in attributes]
+        self.read_widths = [2 * len(groups_read.labels[a]) for a in attributes]
+        self.first = np.zeros(n_slots, dtype=np.intp)
+        self.second = np.full(n_slots, width, dtype=np.intp)
+        for k, term in enumerate(read):
+            groups = np.arange(widths[k])
+            slots = slice(self.term_start[k], self.term_start[k] + widths[k])
+            at = offset[term.attribute] + groups * 2
+            self.first[slots] = at + (0 if term.label is None else term.label)
+            if term.label is None:
+                self.second[slots] = at + 1
+        # Push side: tables over (group, label), one per block of consecutive terms of
+        # one attribute on disjoint labels (eo's TPR and FPR terms: a row is in one of
+        # them, so one gather adds what the two would, the other's being 0.0); laid end
+        # to end, with each pushed row's index into its block's table and the slot
+        # that fills each table entry.
+        self.push_index: list[np.ndarray] = []
+        self.block_of_term = np.zeros(n_terms, dtype=np.intp)
+        entries, sources, start = [], [], 0
+        block_labels: set[int] = set()
+        for k, term in enumerate(push):
+            labels = {0, 1} if term.label is None else {term.label}
+            joins = k > 0 and term.attribute == push[k - 1].attribute
+            if not (joins and not labels & block_labels):
+                start += 2 * widths[k - 1] if k > 0 else 0
+                codes = groups_push.codes[term.attribute]
+                self.push_index.append((start + codes * 2 + y_push).astype(np.intp))
+                block_labels = set()
+            block_labels |= labels
+            self.block_of_term[k] = len(self.push_index) - 1
+            groups = np.arange(widths[k])
+            for label in sorted(labels):
+                entries.append(start + groups * 2 + label)
+                sources.append(self.term_start[k] + groups)
+        self.table = np.zeros(start + (2 * widths[-1] if widths else 0))
+        self.table_entries = np.concatenate(entries) if entries else empty
+        self.table_sources = np.concatenate(sources) if sources else empty
+        self.term_of_entry = self.term_of_slot[self.table_sources]
+
+    @property
+    def n_terms(self) -> int:
+        return len(self.terms)
+
+    def hits(self, positive: np.ndarray) -> np.ndarray:
+        """Each slot's count of positive predictions among its read rows."""
+        counts = np.concatenate(
+            [
+                *(
+                    np.bincount(keys, weights=positive, minlength=width)
+                    for keys, width in zip(self.read_keys, self.read_widths, strict=True)
+                ),
+                [0.0],
+            ]
+        )
+        return np.asarray(counts[self.first] + counts[self.second])
+
+    def rates(self, hits: np.ndarray) -> np.ndarray:
+        """Each slot's rate from its hits (NaN for a group absent from its read rows)."""
+        rates = np.full(hits.shape, np.nan)
+        np.divide(hits, self.read_sizes, out=rates, where=self.read_present)
+        return rates
+
+    def step(self, read_positive: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        """One round: each term's gap on the read rows (largest minus smallest rate;
+        NaN for a term that never steps), then one ascent step of the multipliers
+        and their push added to the pushed rows' costs ``delta`` (in place)."""
+        if not self.terms:
+            return np.zeros(0)
+        hits = self.hits(read_positive)
+        rates = self.rates(hits)
+        starts = self.term_start
+        gaps = np.fmax.reduceat(rates, starts) - np.fmin.reduceat(rates, starts)
+        gaps[self.inactive_term] = np.nan
+        if self.step_size <= 0:
+            return gaps
+        slot_term = self.term_of_slot
+        n_terms = self.n_terms
+        # Each group's distance to its term's overall rate (hits over rows).
+        overall = np.bincount(slot_term, weights=hits, minlength=n_terms) / self.read_rows
+        distance = np.where(self.present, rates - overall[slot_term], 0.0)
+        step, present, active = self.step_size, self.present, self.active
+        above = np.maximum(0.0, self.above + step * (distance - self.tolerance)) * present
+        below = np.maximum(0.0, self.below + step * (-distance - self.tolerance)) * present
+        self.above = np.where(active, above, self.above)
+        self.below = np.where(active, below, self.below)
+        signed = self.above - self.below
+        # Per term, the sum over its groups (added in order, as np.sum adds a few values).
+        total = np.bincount(slot_term, weights=signed, minlength=n_terms)
+        pushing = self.active_term & (np.bincount(slot_term, weights=signed != 0) > 0)
+        if not pushing.any():
+            return gaps
+        push = self.n_push * (signed * self.inverse - total[slot_term] / self.push_rows)
+        fill = pushing[self.term_of_entry]
+        self.table[:] = 0.0
+        self.table[self.table_entries[fill]] = push[self.table_sources[fill]]
+        for block in np.unique(self.block_of_term[pushing]):
+            delta += self.table[self.push_index[block]]
+        return gaps
+
+    @property
+    def largest(self) -> float:
+        """The largest net multiplier |mu+ - mu-| (0 with no term)."""
+        return float(np.abs(self.above - self.below).max()) if self.above.size else 0.0
+
+    def net(self) -> list[np.ndarray]:
+        """Per term, each group's net multiplier mu+ - mu-."""
+        signed = self.above - self.below
+        return [
+            signed[s : s + t.sizes.size] for s, t in zip(self.term_start, self.terms, strict=True)
+        ]
 
 
 def _lightgbm() -> Any:
@@ -343,7 +549,6 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
         if self.validation_on_training_data_ and self.validation_size > 0:
             log.warning("too few rows to hold out a validation split; choosing on training data")
         X = sp.csr_matrix(X) if sp.issparse(X) else np.ascontiguousarray(X)
-        X_train, X_val = X[train], X[val]
         y_train, y_val = y01[train], y01[val]
         groups_train, groups_val = groups.take(train), groups.take(val)
 
@@ -376,14 +581,14 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
         base *= n_fit / base.sum()
         positive_share = float(base[y_fit == 1].sum() / n_fit)
         init = float(np.log(positive_share / (1.0 - positive_share)))
-        everyone = np.arange(n_fit)
-        push_terms = self._gap_terms(y_fit, groups_fit, bounds, everyone)
-        read_terms = self._gap_terms(y_held, groups_held, bounds, np.arange(held.shape[0]))
         # Per (attribute, rate) and group: the multipliers of "rate_g - overall rate"
         # above and below its tolerance (projected to >= 0).
-        above = [np.zeros(t.sizes.size) for t in read_terms]
-        below = [np.zeros(t.sizes.size) for t in read_terms]
-        sign = 1.0 - 2.0 * y_fit  # +1: predicting positive is a mistake
+        multipliers = GroupMultipliers(
+            y_held, groups_held, y_fit, groups_fit, bounds, float(self.fairness_weight)
+        )
+        # Each row's cost of predicting positive before the multipliers' push
+        # (+: predicting positive is a mistake).
+        base_cost = base * (1.0 - 2.0 * y_fit)
         is_positive = y_fit == 1
 
         params = {
@@ -402,9 +607,17 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
         }
         # Keep every feature: LightGBM would otherwise drop those it cannot split under
         # min_child_samples, and fail on data where that is all of them.
-        data_params = {"verbosity": -1, "feature_pre_filter": False}
+        # The datasets are binned with the booster's threads too (LightGBM's default
+        # would take every core for it).
+        data_params = {
+            "verbosity": -1,
+            "feature_pre_filter": False,
+            "num_threads": params["num_threads"],
+        }
+        # Each dataset gets its rows of X (one copy at a time, freed once LightGBM has
+        # binned them: no training-split copy of the whole matrix is kept).
         train_set = lgb.Dataset(
-            X_train[fitted],
+            X[train[fitted]],
             label=y_fit.astype(np.float64),
             init_score=np.full(n_fit, init),
             params=data_params,
@@ -413,13 +626,13 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
         booster = lgb.Booster(params=params, train_set=train_set)
         # LightGBM keeps the validation (and held) scores itself, adding each new
         # tree's output (its score updater); eval_valid hands them to ``_capture``.
-        for name, rows_X, rows_y in (
-            ("validation", X_val, y_val),
-            *((("held", X_train[held], y_held),) if separate else ()),
+        for name, rows, rows_y in (
+            ("validation", val, y_val),
+            *((("held", train[held], y_held),) if separate else ()),
         ):
             booster.add_valid(
                 lgb.Dataset(
-                    rows_X,
+                    X[rows],
                     label=rows_y.astype(np.float64),
                     init_score=np.full(rows_y.shape[0], init),
                     reference=train_set,
@@ -433,47 +646,36 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
             captured.append(np.array(scores, dtype=np.float64))
             return "captured", 0.0, False
 
-        step = float(self.fairness_weight)
         history: dict[str, list[Any]] = {"error": [], "multiplier": [], "gaps": []}
         held_scores = [np.full(held.shape[0], init)]
+        # Buffers reused every round (the gradients in float32, as LightGBM takes them).
+        p = np.empty(n_fit)
+        work = np.empty(n_fit)
+        grad = np.empty(n_fit, dtype=np.float32)
+        hess = np.empty(n_fit, dtype=np.float32)
 
         def objective(scores: np.ndarray, _: Any) -> tuple[np.ndarray, np.ndarray]:
             positive = scores > 0
             read_positive = held_scores[0] > 0 if separate else positive
-            history["error"].append(float(base @ (positive != is_positive)) / n_fit)
-            delta = base * sign
-            gaps = np.full(len(read_terms), np.nan)
-            for k, (read, push) in enumerate(zip(read_terms, push_terms, strict=True)):
-                rates = self._rates(read, read_positive)
-                present = ~np.isnan(rates) & (push.sizes > 0)
-                if present.sum() < 2:
-                    continue
-                gaps[k] = np.nanmax(rates) - np.nanmin(rates)
-                if step <= 0:
-                    continue
-                # Each group's distance to the attribute's overall rate, against its
-                # share of the bound (two groups: exactly the pairwise gap <= bound).
-                reference = float(read_positive[read.rows].mean())
-                distance = np.where(present, rates - reference, 0.0)
-                share = read.sizes / read.sizes.sum()
-                tolerance = read.bound * ((1.0 - share) if present.sum() == 2 else 0.5)
-                above[k] = np.maximum(0.0, above[k] + step * (distance - tolerance)) * present
-                below[k] = np.maximum(0.0, below[k] + step * (-distance - tolerance)) * present
-                signed = above[k] - below[k]
-                if signed.any():
-                    delta[push.rows] += self._push(push, signed, n_fit)
-            history["gaps"].append(gaps)
-            history["multiplier"].append(
-                max(
-                    (float(np.abs(a - b).max()) for a, b in zip(above, below, strict=True)),
-                    default=0.0,
-                )
-            )
+            # (A masked sum, not ``base @ mask``: a BLAS dot product of this length
+            # may start threads, which cost milliseconds a round on a busy machine.)
+            history["error"].append(float(np.sum(base, where=positive != is_positive)) / n_fit)
+            delta = base_cost.copy()
+            history["gaps"].append(multipliers.step(read_positive, delta))
+            history["multiplier"].append(multipliers.largest)
+            # The logistic loss towards [delta < 0] with weight |delta|:
+            # grad = |delta| (p - target), hess = max(|delta| p (1 - p), _MIN_HESSIAN).
             target = delta < 0
-            weight = np.abs(delta)
-            p = expit(scores)
-            grad = weight * (p - target)
-            hess = np.maximum(weight * p * (1.0 - p), _MIN_HESSIAN)
+            weight = np.abs(delta, out=delta)
+            expit(scores, out=p)
+            np.subtract(p, target, out=work)
+            np.multiply(weight, work, out=work)
+            grad[:] = work
+            np.multiply(weight, p, out=work)
+            np.subtract(1.0, p, out=p)
+            np.multiply(work, p, out=work)
+            np.maximum(work, _MIN_HESSIAN, out=work)
+            hess[:] = work
             return grad, hess
 
         val_positive = np.zeros((val.shape[0], self.n_estimators), dtype=bool)
@@ -516,26 +718,24 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("LightGBM grew no tree on this data; nothing to boost")
         if booster.current_iteration() > n_done:
             booster.rollback_one_iter()
-        _fold_initial_score(booster, init)
+        leaf_values = _leaf_values(booster)
+        _fold_initial_score(booster, leaf_values, init)
         self.fit_seconds_ = {"total": time.perf_counter() - started}
         self.booster_ = booster
         self.n_estimators_ = n_done
         self.init_score_ = init
         self.training_bounds_ = bounds
         self.multipliers_ = {
-            f"{term.attribute}:{term.rate}:{label}": float(a - b)
-            for term, up, down in zip(read_terms, above, below, strict=True)
-            for label, a, b in zip(
-                groups_held.labels[groups_held.attributes.index(term.attribute)],
-                up,
-                down,
-                strict=True,
-            )
+            f"{groups_held.attributes[term.attribute]}:{term.rate}:{label}": float(value)
+            for term, net in zip(multipliers.terms, multipliers.net(), strict=True)
+            for label, value in zip(groups_held.labels[term.attribute], net, strict=True)
         }
         self.training_error_ = np.asarray(history["error"][:n_done])
         # Gaps of the model before round t's tree (row t), one column per multiplier.
-        self.training_gaps_ = np.asarray(history["gaps"][:n_done]).reshape(n_done, len(read_terms))
-        self._leaf_values = _leaf_values(booster)
+        self.training_gaps_ = np.asarray(history["gaps"][:n_done]).reshape(
+            n_done, multipliers.n_terms
+        )
+        self._leaf_values = leaf_values
         self.validation_metrics_ = evaluate_many(
             y_val,
             val_positive[:, :n_done],
@@ -547,50 +747,6 @@ class FairGBMClassifier(ClassifierMixin, BaseEstimator):
         self.front_rounds_ = [p["round"] for p in self.points_ if p["on_front"]]
         self.selected_round_, self.selection_reason_ = self._choose_round(rule)
         return self
-
-    @staticmethod
-    def _gap_terms(
-        y: np.ndarray, groups: GroupIndex, bounds: dict[str, float], subset: np.ndarray
-    ) -> list[_GapTerm]:
-        """One term per (attribute, rate) of the chosen notions over the ``subset`` rows.
-
-        The tightest bound of the notions sharing a rate wins. Attributes with fewer
-        than two groups on the rate's rows give no term.
-        """
-        rate_bound: dict[str, float] = {}
-        for notion, bound in bounds.items():
-            for rate in get_notion(notion).rates:
-                # tnr and fpr are the same gap.
-                key = "fpr" if rate == "tnr" else rate
-                rate_bound[key] = min(rate_bound.get(key, np.inf), bound)
-        terms = []
-        for attribute, codes, labels in zip(
-            groups.attributes, groups.codes, groups.labels, strict=True
-        ):
-            if len(labels) < 2:
-                continue
-            for rate, bound in rate_bound.items():
-                label = _RATE_ROWS[rate]
-                rows = subset if label is None else subset[y[subset] == label]
-                sub = codes[rows]
-                sizes = np.bincount(sub, minlength=len(labels))
-                inverse = 1.0 / np.maximum(sizes, 1)[sub]
-                terms.append(_GapTerm(attribute, rate, bound, rows, sub, sizes, inverse))
-        return terms
-
-    @staticmethod
-    def _rates(term: _GapTerm, positive: np.ndarray) -> np.ndarray:
-        """Each group's rate on the term's rows (NaN for a group absent from them)."""
-        present = term.sizes > 0
-        hits = np.bincount(term.codes, weights=positive[term.rows], minlength=term.sizes.size)
-        rates = np.full(term.sizes.size, np.nan)
-        rates[present] = hits[present] / term.sizes[present]
-        return rates
-
-    @staticmethod
-    def _push(term: _GapTerm, signed: np.ndarray, n: int) -> np.ndarray:
-        """sum_g lambda_g d(rate_g - overall rate)/d yhat_i on the term's rows, scaled by n."""
-        return n * (signed[term.codes] * term.inverse - signed.sum() / term.rows.shape[0])
 
     def _choose_round(self, rule: SelectionRule) -> tuple[int, str]:
         """The rule's round, as MMM-Fair chooses (constraints fall back to the closest)."""
@@ -681,16 +837,11 @@ def _leaf_values(booster: Any) -> list[np.ndarray]:
     ]
 
 
-def _fold_initial_score(booster: Any, init: float) -> None:
-    """Add the initial score to every leaf of the first tree (each row hits one)."""
+def _fold_initial_score(booster: Any, leaf_values: list[np.ndarray], init: float) -> None:
+    """Add the initial score to every leaf of the first tree (each row hits one), in
+    the booster and in ``leaf_values`` (its trees' leaf outputs, updated in place)."""
     if init == 0.0:
         return
-    first = _leaf_values_of_first_tree(booster)
-    for leaf, value in enumerate(first):
-        booster.set_leaf_output(0, leaf, value + init)
-
-
-def _leaf_values_of_first_tree(booster: Any) -> np.ndarray:
-    text = booster.model_to_string(num_iteration=1)
-    line = next(x for x in text.splitlines() if x.startswith("leaf_value="))
-    return np.array(line[len("leaf_value=") :].split(), dtype=np.float64)
+    leaf_values[0] = leaf_values[0] + init
+    for leaf, value in enumerate(leaf_values[0]):
+        booster.set_leaf_output(0, leaf, float(value))

@@ -47,6 +47,7 @@ intervals are not computed (the engine leaves them out).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -96,7 +97,25 @@ def check_level(level: float) -> float:
 
 
 def _z(level: float | np.ndarray) -> np.ndarray:
-    return np.asarray(norm.ppf(0.5 + np.asarray(level) / 2))
+    """The two-sided normal quantile of ``level`` (element-wise)."""
+    if np.ndim(level) == 0:
+        return _z_scalar(float(level))
+    levels = np.asarray(level, dtype=np.float64)
+    # Levels repeat (one per model, mostly equal): each distinct one is computed once.
+    unique, inverse = np.unique(levels, return_inverse=True)
+    z = np.array([_z_scalar(float(u)) for u in unique]) if unique.size <= 8 else None
+    if z is None:
+        z = np.asarray(norm.ppf(0.5 + unique / 2))
+    return np.asarray(z[inverse].reshape(levels.shape))
+
+
+@functools.lru_cache(maxsize=64)
+def _z_scalar(level: float) -> np.ndarray:
+    """The normal quantile of one level, computed once (scipy's ``ppf`` call costs far
+    more than the interval arithmetic; a run asks for the same level every round)."""
+    z = np.asarray(norm.ppf(0.5 + np.asarray(level) / 2))
+    z.setflags(write=False)
+    return z
 
 
 def wilson(k: np.ndarray, n: np.ndarray, level: float | np.ndarray = DEFAULT_LEVEL) -> Interval:

@@ -398,6 +398,9 @@ class ManyModelsMetrics:
     """``intervals[notion][attribute]``: the gap's interval, ends of shape (m,)."""
     group_sizes: dict[str, dict[str, int]] = field(default_factory=dict)
     """Rows per group, per attribute (the same for every model)."""
+    _worst: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """``worst`` and ``worst_interval`` per notion, computed once (``block(i)`` for
+    every i would otherwise aggregate all m models m times)."""
 
     @property
     def n_models(self) -> int:
@@ -405,14 +408,29 @@ class ManyModelsMetrics:
 
     def worst(self, notion: str) -> np.ndarray:
         """The notion's violation aggregated over attributes, for every model."""
-        stacked = np.stack([self.violations[notion][a] for a in self.attributes])
-        return np.asarray(_aggregate(stacked, self.aggregation))
+        return self._cached_worst(notion).copy()
 
     def worst_interval(self, notion: str) -> Interval:
         """Interval of the notion's aggregated violation, for every model."""
-        return worst_interval(
-            [self.intervals[notion][a] for a in self.attributes], self.aggregation
-        )
+        found = self._cached_interval(notion)
+        return Interval(found.lo.copy(), found.hi.copy())
+
+    def _cached_worst(self, notion: str) -> np.ndarray:
+        key = f"value:{notion}"
+        if key not in self._worst:
+            stacked = np.stack([self.violations[notion][a] for a in self.attributes])
+            self._worst[key] = np.asarray(_aggregate(stacked, self.aggregation))
+        found: np.ndarray = self._worst[key]
+        return found
+
+    def _cached_interval(self, notion: str) -> Interval:
+        key = f"interval:{notion}"
+        if key not in self._worst:
+            self._worst[key] = worst_interval(
+                [self.intervals[notion][a] for a in self.attributes], self.aggregation
+            )
+        found: Interval = self._worst[key]
+        return found
 
     def block(self, i: int) -> dict[str, Any]:
         """Model i's ``front.json`` block (same shape as ``FairnessReport.block``)."""
@@ -422,12 +440,12 @@ class ManyModelsMetrics:
         }
         for notion in self.notions:
             out[notion] = {
-                "value": _clean(self.worst(notion)[i]),
+                "value": _clean(self._cached_worst(notion)[i]),
                 "by_attribute": {a: _clean(self.violations[notion][a][i]) for a in self.attributes},
             }
             if self.ci_level is not None:
                 out[notion]["ci"] = _ci_entry(
-                    self.ci_level, self.worst_interval(notion), self.intervals[notion], i
+                    self.ci_level, self._cached_interval(notion), self.intervals[notion], i
                 )
         if self.ci_level is not None:
             out["group_sizes"] = {a: dict(s) for a, s in self.group_sizes.items()}
