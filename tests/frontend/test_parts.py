@@ -15,6 +15,7 @@ from .conftest import REPO, closed_port
 sys.path.insert(0, str(REPO / "backend" / "fairfront" / "page"))
 
 import charts
+import conversation
 from client import APIError, Client
 
 
@@ -240,3 +241,22 @@ def test_front_figure_greys_out_gaps_wider_than_their_interval_and_draws_bars() 
     # a front without intervals draws as before
     before = traces(charts.front_figure(FRONT, x="eo", y="balanced_accuracy", error_bars=True))
     assert before["on the front"].marker.color == charts.FRONT_COLOR
+
+
+@pytest.mark.parametrize(
+    ("setup", "offered"),
+    [
+        ({"dataset": "adult", "rounds": 300}, ["train", "train with 100 rounds"]),
+        ({"dataset": "adult", "rounds": 50}, ["train"]),
+        (
+            {"dataset": "compas", "tasks": ["two_year_recid", "is_violent_recid"], "epochs": None},
+            ["train", "train with 10 epochs"],
+        ),
+        ({"dataset": "compas", "tasks": ["a", "b"], "epochs": 5, "rounds": 300}, ["train"]),
+    ],
+)
+def test_the_shorter_run_offered_is_in_the_set_up_s_own_unit(
+    setup: dict[str, Any], offered: list[str]
+) -> None:
+    """A multi-task set-up is offered fewer epochs, never "100 rounds" it has no use for."""
+    assert [text for _, text in conversation.train_suggestions(setup)] == offered

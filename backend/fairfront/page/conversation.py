@@ -207,11 +207,19 @@ def _suggestions() -> list[tuple[str, str]]:
             out.append(("Train again", "train"))
         return out
     if setup.get("dataset"):
-        rounds = int(setup.get("rounds") or 300)
-        return [("Train", "train"), ("Train with 100 rounds", "train with 100 rounds")][
-            : 1 if rounds <= 100 else 2
-        ]
+        return train_suggestions(setup)
     return [(label, text) for label, text in STARTERS]
+
+
+def train_suggestions(setup: dict[str, Any]) -> list[tuple[str, str]]:
+    """The "Train" button, and a shorter run: fewer epochs for a multi-task set-up (its tasks are
+    set), fewer rounds for a boosting one; only when it is shorter than what is set."""
+    if setup.get("tasks"):
+        unit, short, current = "epochs", 10, int(setup.get("epochs") or 30)
+    else:
+        unit, short, current = "rounds", 100, int(setup.get("rounds") or 300)
+    text = f"train with {short} {unit}"
+    return [("Train", "train")] + ([(text.capitalize(), text)] if current > short else [])
 
 
 def _best_balanced_accuracy() -> float | None:
