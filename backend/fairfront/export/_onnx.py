@@ -41,11 +41,11 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
 from .. import __version__
-from ..datasets import DatasetError, load_dataset, prepare_for_onnx
+from ..datasets import DatasetError, prepare_for_onnx
 from ..groups import value_text
 from ..learners import FairBoostingClassifier, FairGBMClassifier
 from ..metrics import NOTIONS, MissingGroupError, evaluate
-from ..runs import load_model, read_front, read_run, setting_label
+from ..runs import RunSpec, load_model, read_front, read_run, run_data, setting_label
 from ._card import front_summary, point_for_round
 
 __all__ = [
@@ -347,20 +347,9 @@ def _test_by_group(
     point: Mapping[str, Any],
 ) -> tuple[dict[str, Any], pd.DataFrame | None, Any]:
     """The engine's full report on the test split at this round, and the test rows."""
-    spec = run.get("spec", {})
     try:
-        data = load_dataset(
-            spec["data"],
-            target=spec.get("target"),
-            positive=spec.get("positive"),
-            protected=spec.get("protected"),
-            drop=spec.get("drop") or [],
-            keep=spec.get("keep") or [],
-            target_rule=spec.get("target_rule"),
-            test_size=spec.get("test_size"),
-            random_state=int(spec.get("random_state", 0)),
-        )
-    except (DatasetError, KeyError, ValueError) as error:
+        data = run_data(RunSpec.from_dict(run["spec"]))
+    except (DatasetError, KeyError, TypeError, ValueError) as error:
         reason = f"the run's data could not be loaded: {error}"
         return {"available": False, "reason": reason}, None, None
     if data.X_test is None or data.y_test is None:

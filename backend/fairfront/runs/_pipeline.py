@@ -15,6 +15,7 @@ __all__ = [
     "export_point",
     "load_model",
     "parts",
+    "run_data",
     "train",
     "train_part",
     "write_run",
@@ -33,6 +34,19 @@ def check(spec: RunSpec, *, data: bool = False) -> None:
 def train(spec: RunSpec, *, on_point: OnPoint | None = None, dataset: Any = None) -> TrainedRun:
     """Fit the learner of ``spec`` through its family; ``on_point`` sees each point live."""
     return family_for(spec.family).fit(spec, on_point, dataset)
+
+
+def run_data(spec: RunSpec) -> Any:
+    """The data a run of ``spec`` trains on: the same rows and split every time (a
+    :class:`~fairfront.datasets.Dataset`, or a multi-task view for the multi-task
+    learners)."""
+    if spec.family == "multitask":
+        from ._multitask import load_data as load_view
+
+        return load_view(spec)
+    from ._boosting import load_data
+
+    return load_data(spec)
 
 
 def parts(spec: RunSpec) -> int:

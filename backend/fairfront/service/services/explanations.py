@@ -18,10 +18,9 @@ import logging
 import threading
 from typing import Any
 
-from ...datasets import load_dataset, load_multitask
 from ...fronts import Front
 from ...metrics import evaluate
-from ...runs import RunSpec, load_model
+from ...runs import RunSpec, load_model, run_data
 from ..explain import (
     FactSheet,
     LLMExplainer,
@@ -71,17 +70,7 @@ class ExplanationsService:
             spec = RunSpec.from_dict(run["spec"])
             by_group: dict[str, Any] = {}
             overall = None
-            data = load_dataset(
-                spec.data,
-                target=spec.target,
-                positive=spec.positive,
-                protected=spec.protected,
-                drop=spec.drop,
-                keep=spec.keep,
-                target_rule=spec.target_rule,
-                test_size=spec.test_size,
-                random_state=spec.random_state,
-            )
+            data = run_data(spec)
             if data.X_test is not None and data.y_test is not None:
                 # the point's own model (a sweep's setting), truncated at the point
                 predictions = load_model(run_dir, round=round_).predict(data.X_test)
@@ -133,15 +122,7 @@ class ExplanationsService:
             front = read_front(run_dir)
             run = read_run(run_dir)
             spec = RunSpec.from_dict(run["spec"])
-            data = load_multitask(
-                spec.data,
-                tasks=spec.tasks or None,
-                positives=spec.positives or None,
-                protected=spec.protected,
-                drop=spec.drop,
-                test_size=spec.test_size,
-                random_state=spec.random_state,
-            )
+            data = run_data(spec)
             predicted = None
             if data.X_test is not None and data.Y_test is not None:
                 predicted = load_model(run_dir, round=round_).predict(data.X_test)
